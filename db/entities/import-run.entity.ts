@@ -1,0 +1,38 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Application } from './application.entity.js';
+
+/** Row counts an import reports and stores. */
+export interface ImportCounts {
+  identities: number;
+  accounts: number;
+  groups: number;
+  resources: number;
+  grants: number;
+  grantsRemoved: number;
+  badRows: number;
+}
+
+/** One run of an importer over one file. */
+export const ImportRun = defineEntity({
+  name: 'ImportRun',
+  tableName: 'import_run',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    application: () => p.manyToOne(Application).nullable().deleteRule('set null'),
+    sourceFile: p.text(),
+    sha256: p.string().length(64),
+    /** c1z, baton-file, scim or csv. */
+    format: p.string().length(20),
+    syncId: p.string().length(200).nullable(),
+    counts: p.json<ImportCounts>().nullable(),
+    startedAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
+    finishedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** running, succeeded or failed. */
+    status: p.string().length(20).default('running'),
+    error: p.text().nullable(),
+    actor: p.string().length(320).nullable(),
+  },
+  indexes: [{ properties: ['sha256'] }],
+});
+
+export type IImportRun = InferEntity<typeof ImportRun>;

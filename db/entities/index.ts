@@ -1,0 +1,13 @@
+export { Account } from './account.entity.js';
+export { Application } from './application.entity.js';
+export { AuditEvent } from './audit-event.entity.js';
+export { Campaign } from './campaign.entity.js';
+export { Grant } from './grant.entity.js';
+export { Identity } from './identity.entity.js';
+export { ImportRun } from './import-run.entity.js';
+export { OutboxMessage } from './outbox-message.entity.js';
+export { Policy } from './policy.entity.js';
+export { PrincipalGroup } from './principal-group.entity.js';
+export { Resource } from './resource.entity.js';
+export { ReviewTask } from './review-task.entity.js';
+export { TaskEvent } from './task-event.entity.js';

@@ -1,0 +1,9 @@
+// Every migration in order. Listed statically (not found by glob) so the same list loads
+// under tsx, vitest and a bundler; `npm run db:migration:create` appends new entries.
+import { Migration20261204195817 } from './Migration20261204195817.js';
+import { Migration20261204195900 } from './Migration20261204195900.js';
+
+export const migrationsList = [
+  { name: 'Migration20261204195817', class: Migration20261204195817 },
+  { name: 'Migration20261204195900', class: Migration20261204195900 },
+];

@@ -1,0 +1,128 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.js';
+import { createOrm, migrate } from '../db/orm.js';
+import { cliTypeName, searchAttributes, type TemporalConfig } from '../temporal.config.js';
+import { createApp } from '../web/app.js';
+import type { WebConfig } from '../web/config.js';
+import { connectClient, connectWorker } from './temporal-connection.js';
+import { installTemporalRuntime } from './temporal-runtime.js';
+import { createWorker } from './worker.js';
+
+export interface ServicesOptions {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalConfig: TemporalConfig;
+  temporalUiUrl?: string;
+  webConfig: WebConfig;
+  runWorker: boolean;
+  runWeb: boolean;
+  /** Import the demo organisation when the database holds no identities yet. */
+  seedDemo: boolean;
+  log: Logger;
+}
+
+/** Handles to the running services; `stop()` shuts them down in a safe order. */
+export interface Services {
+  orm: MikroORM;
+  client: Client;
+  worker?: Worker;
+  web?: ServerType;
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects to PostgreSQL and Temporal, migrates, and runs the worker and/or the web server.
+ * `npm start` runs both; production runs `recert worker` and `recert web` as separate processes.
+ */
+export async function runServices(options: ServicesOptions): Promise<Services> {
+  const { log, temporalConfig } = options;
+  const orm = await createOrm(options.databaseUrl);
+  const applied = await migrate(orm);
+  if (applied.length) log.info({ migrations: applied }, 'applied database migrations');
+
+  const client = await connectClient(temporalConfig, options.temporalAddress);
+  await checkSearchAttributes(client, temporalConfig);
+
+  if (options.seedDemo) {
+    const { seedDemoIfEmpty } = await import('../db/demo/seed.js');
+    await seedDemoIfEmpty(orm, log);
+  }
+
+  const services: Services = { orm, client, stop: async () => undefined };
+  let workerRun: Promise<void> | undefined;
+
+  if (options.runWorker) {
+    installTemporalRuntime(log.child({ component: 'worker' }));
+    const connection = await connectWorker(temporalConfig, options.temporalAddress);
+    const worker = await createWorker({
+      connection,
+      namespace: temporalConfig.namespace,
+      taskQueue: temporalConfig.taskQueue,
+      activities: createActivities({ orm, log }),
+      maxCachedWorkflows: temporalConfig.maxCachedWorkflows,
+    });
+    services.worker = worker;
+    workerRun = worker.run();
+    workerRun.catch((error: unknown) => log.error({ err: error }, 'worker stopped with an error'));
+    log.info({ taskQueue: temporalConfig.taskQueue }, 'worker started');
+  }
+
+  if (options.runWeb) {
+    const app = createApp({
+      orm,
+      temporal: client,
+      temporalConfig,
+      temporalUiUrl: options.temporalUiUrl,
+      log,
+      devMode: options.webConfig.devLogin,
+    });
+    services.web = await new Promise<ServerType>((resolve) => {
+      const server = serve(
+        { fetch: app.fetch, port: options.webConfig.port, hostname: options.webConfig.host },
+        () => resolve(server),
+      );
+    });
+    log.info({ url: options.webConfig.publicUrl }, 'web server started');
+  }
+
+  services.stop = async () => {
+    if (services.web) {
+      const web = services.web;
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+      // Idle keep-alive connections would otherwise hold the process open.
+      if ('closeAllConnections' in web) web.closeAllConnections();
+    }
+    if (services.worker) {
+      // shutdown() stops polling and lets in-flight activities finish within shutdownGraceTime.
+      if (services.worker.getState() === 'RUNNING') services.worker.shutdown();
+      await workerRun?.catch(() => undefined);
+    }
+    await client.connection.close();
+    await orm.close();
+  };
+  return services;
+}
+
+/**
+ * The dev server registers the search attributes at start; a cluster needs an operator to do
+ * it once. Fail with the exact commands instead of failing on the first workflow start.
+ */
+async function checkSearchAttributes(client: Client, config: TemporalConfig) {
+  const response = await client.connection.operatorService.listSearchAttributes({
+    namespace: config.namespace,
+  });
+  const present = new Set(Object.keys(response.customAttributes ?? {}));
+  const missing = Object.values(searchAttributes).filter((a) => !present.has(a.name));
+  if (missing.length === 0) return;
+  const commands = missing.map(
+    (a) =>
+      `  temporal operator search-attribute create --namespace ${config.namespace} --name ${a.name} --type ${cliTypeName[a.type]}`,
+  );
+  throw new Error(
+    `The Temporal namespace "${config.namespace}" lacks Recert's search attributes (${missing.map((a) => a.name).join(', ')}). Register them once:\n${commands.join('\n')}`,
+  );
+}

@@ -1,0 +1,135 @@
+// `npm start`: the whole product on embedded defaults. Starts PostgreSQL and the Temporal dev
+// server unless DATABASE_URL or TEMPORAL_ADDRESS point elsewhere, migrates, then runs the
+// worker and the web server in this process. Ctrl-C or SIGTERM stops everything it started.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadDatabaseConfig } from '../db/config.js';
+import { loadTemporalConfig } from '../temporal.config.js';
+import { loadWebConfig } from '../web/config.js';
+import { startDevServer } from './dev-server.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { ConfigError, loadAllConfig } from './env.js';
+import { logger } from './logger.js';
+import { assertPortFree, PortInUseError } from './ports.js';
+import { loadLocalSecrets } from './secrets.js';
+import { runServices } from './services.js';
+import { findOrBuildTemporalCli } from './temporal-cli.js';
+
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+let stopping = false;
+
+async function shutdown(reason: string, exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ reason }, 'stopping');
+  // Reverse start order: web and worker first, so in-flight work finishes against a live
+  // database and Temporal server, which stop last.
+  for (const { name, stop } of stops.reverse()) {
+    try {
+      await stop();
+      logger.info({ component: name }, 'stopped');
+    } catch (error) {
+      logger.error({ err: error, component: name }, 'failed to stop cleanly');
+    }
+  }
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void shutdown('SIGINT', 0));
+process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+process.on('SIGHUP', () => void shutdown('SIGHUP', 0));
+
+// When the parent (npm, a shell, a supervisor) dies without passing a signal on, this
+// process is re-parented; stop too, or the database and Temporal would be left running.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown('parent process exited', 0);
+}, 1_000).unref();
+
+async function main() {
+  const [temporalConfig, dbConfig, webConfig] = loadAllConfig([
+    () => loadTemporalConfig(),
+    () => loadDatabaseConfig(),
+    () => loadWebConfig(process.env, { devLogin: true }),
+  ]);
+  await mkdir(dbConfig.dataDir, { recursive: true });
+  const secrets = await loadLocalSecrets(dbConfig.dataDir);
+
+  // Check every fixed port before starting anything, so a clash fails fast and cleanly.
+  await assertPortFree(webConfig.port, 'RECERT_WEB_PORT', webConfig.host);
+  if (!temporalConfig.address) {
+    await assertPortFree(temporalConfig.devServerPort, 'TEMPORAL_DEV_PORT');
+    await assertPortFree(temporalConfig.devServerUiPort, 'TEMPORAL_DEV_UI_PORT');
+  }
+
+  let databaseUrl = dbConfig.url;
+  if (!databaseUrl) {
+    logger.info(
+      { dataDir: join(dbConfig.dataDir, 'postgres'), port: dbConfig.embeddedPort },
+      'starting embedded PostgreSQL',
+    );
+    const postgres = await startEmbeddedPostgres({
+      dataDir: join(dbConfig.dataDir, 'postgres'),
+      port: dbConfig.embeddedPort,
+      password: secrets.postgresPassword,
+      log: (line) => logger.debug({ component: 'postgres' }, line),
+    });
+    stops.push({ name: 'postgres', stop: postgres.stop });
+    databaseUrl = postgres.url;
+  }
+
+  let temporalAddress = temporalConfig.address;
+  let temporalUiUrl = temporalConfig.uiUrl;
+  if (!temporalAddress) {
+    const binary = await findOrBuildTemporalCli({ log: (line) => logger.info(line) });
+    const dbFile = join(dbConfig.dataDir, 'temporal.db');
+    logger.info({ binary, dbFile }, 'starting the Temporal dev server');
+    const server = await startDevServer({
+      binary,
+      port: temporalConfig.devServerPort,
+      uiPort: temporalConfig.devServerUiPort,
+      dbFile,
+      namespace: temporalConfig.namespace,
+      log: (line) => logger.debug({ component: 'temporal' }, line),
+    });
+    stops.push({ name: 'temporal', stop: server.stop });
+    temporalAddress = server.address;
+    temporalUiUrl ??= server.uiUrl;
+  }
+
+  const services = await runServices({
+    databaseUrl,
+    temporalAddress,
+    temporalConfig,
+    temporalUiUrl,
+    webConfig: { ...webConfig, sessionSecret: webConfig.sessionSecret ?? secrets.sessionSecret },
+    runWorker: true,
+    runWeb: true,
+    seedDemo: true,
+    log: logger,
+  });
+  stops.push({ name: 'services', stop: services.stop });
+
+  const lines = [
+    '',
+    'Recert is running.',
+    `  Web:          ${webConfig.publicUrl}`,
+    `  Temporal UI:  ${temporalUiUrl ?? '(set TEMPORAL_UI_URL to show a link)'}`,
+    `  Data:         ${dbConfig.url ? 'DATABASE_URL' : join(dbConfig.dataDir, 'postgres')}${temporalConfig.address ? '' : `, ${join(dbConfig.dataDir, 'temporal.db')}`}`,
+    webConfig.devLogin
+      ? `  Sign in:      open ${webConfig.publicUrl}/login and pick any identity (development sign-in; set RECERT_DEV_LOGIN=false to turn it off)`
+      : `  Sign in:      open ${webConfig.publicUrl}/login and ask for an email link`,
+    '  Stop:         Ctrl-C',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof PortInUseError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    logger.error({ err: error }, 'start-up failed');
+  }
+  void shutdown('start-up failed', 1);
+});

@@ -1,0 +1,30 @@
+import type { LogLevel, LogMetadata } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+let installed = false;
+
+/**
+ * Installs the worker runtime once per process: SDK and workflow logs go to pino, and the SDK
+ * does not react to signals itself, because Recert's entry points shut down in their own order.
+ */
+export function installTemporalRuntime(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  const forward = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const target =
+      level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    log[target]({ temporal: meta }, message);
+  };
+  Runtime.install({
+    shutdownSignals: [],
+    logger: {
+      log: forward,
+      trace: (message, meta) => forward('TRACE', message, meta),
+      debug: (message, meta) => forward('DEBUG', message, meta),
+      info: (message, meta) => forward('INFO', message, meta),
+      warn: (message, meta) => forward('WARN', message, meta),
+      error: (message, meta) => forward('ERROR', message, meta),
+    },
+  });
+}

@@ -1,0 +1,20 @@
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it, inject } from 'vitest';
+import { loadHistories } from './support/histories.js';
+
+describe('recorded histories', () => {
+  it('replay against the current workflow code', async () => {
+    const histories = await loadHistories();
+    expect(histories.length).toBeGreaterThan(0);
+    for (const { name, workflowId, history } of histories) {
+      await expect(
+        Worker.runReplayHistory(
+          { workflowBundle: { codePath: inject('workflowBundlePath') } },
+          history,
+          workflowId,
+        ),
+        `replaying ${name}`,
+      ).resolves.toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,195 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../runtime/ports.js';
+import { smokeWorkflow, getStateQuery, finishSignal } from '../workflows/smoke.js';
+import { eventually } from './support/temporal.js';
+
+const repoRoot = new URL('..', import.meta.url).pathname;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function npmStart(env: NodeJS.ProcessEnv): Started {
+  const child = spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+/** Processes whose command line mentions `needle`, other than this test's own pgrep. */
+function processesMentioning(needle: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', needle], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() && !line.includes('pgrep'));
+  } catch {
+    return [];
+  }
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let webPort: number;
+  let temporalPort: number;
+
+  beforeAll(async () => {
+    // PostgreSQL runs as the postgres user when tests run as root, so it must reach the folder.
+    dataDir = await mkdtemp(join(tmpdir(), 'recert-start-'));
+    await chmod(dataDir, 0o755);
+    webPort = await findFreePort();
+    temporalPort = await findFreePort();
+    env = {
+      ...process.env,
+      RECERT_DATA_DIR: join(dataDir, 'data'),
+      RECERT_WEB_PORT: String(webPort),
+      RECERT_EMBEDDED_PG_PORT: String(await findFreePort()),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_DEV_UI_PORT: String(await findFreePort()),
+      TEMPORAL_TASK_QUEUE: 'recert-start-test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      VITEST: '',
+    };
+  });
+
+  afterAll(async () => {
+    for (const line of processesMentioning(dataDir)) {
+      const pid = Number(line.split(' ')[0]);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs twice on the same data and leaves no process behind', { timeout: 300_000 }, async () => {
+    const first = npmStart(env);
+    await eventually(
+      async () => first.output(),
+      (text) => text.includes('Recert is running'),
+      {
+        timeoutMs: 180_000,
+        what: 'the start banner',
+      },
+    );
+    expect(first.output()).toContain(`http://127.0.0.1:${webPort}`);
+    expect(first.output()).toContain('Temporal UI:');
+
+    const health = await fetch(`http://127.0.0.1:${webPort}/health`);
+    expect(health.status).toBe(200);
+    const uiPort = env.TEMPORAL_DEV_UI_PORT;
+    expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+
+    // Leave state in both stores: a row in PostgreSQL and a running workflow in Temporal.
+    const secrets = JSON.parse(await readFile(join(env.RECERT_DATA_DIR!, 'secrets.json'), 'utf8'));
+    const databaseUrl = `postgresql://recert:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${env.RECERT_EMBEDDED_PG_PORT}/recert`;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(`insert into audit_event (actor, action) values ('test', 'start-test-marker')`);
+    await db.end();
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const client = new Client({ connection });
+    const handle = await client.workflow.start(smokeWorkflow, {
+      taskQueue: 'recert-start-test',
+      workflowId: 'start-test-smoke',
+      args: [{ start: 5 }],
+    });
+    await eventually(
+      () => handle.query(getStateQuery),
+      (state) => state.count === 5,
+      { what: 'the smoke workflow' },
+    );
+    await connection.close();
+
+    first.child.kill('SIGTERM');
+    await first.exited;
+    await eventually(
+      async () => processesMentioning(dataDir),
+      (left) => left.length === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'every child of npm start to exit',
+      },
+    );
+
+    const second = npmStart(env);
+    await eventually(
+      async () => second.output(),
+      (text) => text.includes('Recert is running'),
+      {
+        timeoutMs: 180_000,
+        what: 'the second start banner',
+      },
+    );
+    const db2 = new pg.Client({ connectionString: databaseUrl });
+    await db2.connect();
+    const { rowCount } = await db2.query(
+      `select 1 from audit_event where action = 'start-test-marker'`,
+    );
+    await db2.end();
+    expect(rowCount).toBe(1);
+
+    const connection2 = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const client2 = new Client({ connection: connection2 });
+    const again = client2.workflow.getHandle('start-test-smoke');
+    expect((await again.query(getStateQuery)).count).toBe(5);
+    await again.signal(finishSignal);
+    await again.result();
+    await connection2.close();
+
+    second.child.kill('SIGTERM');
+    await second.exited;
+    await eventually(
+      async () => processesMentioning(dataDir),
+      (left) => left.length === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'every child of the second npm start to exit',
+      },
+    );
+  });
+
+  it(
+    'names the port and its variable when the web port is taken',
+    { timeout: 120_000 },
+    async () => {
+      const blocker = createServer();
+      const port = await findFreePort();
+      await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+      try {
+        const run = npmStart({
+          ...env,
+          RECERT_WEB_PORT: String(port),
+          RECERT_DATA_DIR: join(dataDir, 'blocked'),
+        });
+        const code = await run.exited;
+        expect(code).not.toBe(0);
+        expect(run.output()).toContain(`Port ${port}`);
+        expect(run.output()).toContain('RECERT_WEB_PORT');
+      } finally {
+        blocker.close();
+      }
+    },
+  );
+
+  it('names each invalid variable', { timeout: 60_000 }, async () => {
+    const run = npmStart({ ...env, RECERT_WEB_PORT: 'eighty', TEMPORAL_TLS: 'maybe' });
+    const code = await run.exited;
+    expect(code).not.toBe(0);
+    expect(run.output()).toContain('RECERT_WEB_PORT="eighty"');
+    expect(run.output()).toContain('TEMPORAL_TLS="maybe"');
+  });
+});
