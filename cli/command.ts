@@ -1,0 +1,31 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** What every module under cli/commands exports. */
+export interface Command {
+  /** One line for `recert --help`. */
+  description: string;
+  /** Runs the command; the return value is the process exit code (default 0). */
+  run(args: string[]): Promise<number | void>;
+}
+
+/** Raised for a wrong invocation; printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * Parses options with `node:util` parseArgs and turns its errors into a UsageError that
+ * includes the command's usage text.
+ */
+export function parseOptions<T extends ParseArgsConfig['options']>(
+  args: string[],
+  options: T,
+  usage: string,
+  allowPositionals = true,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${usage}`);
+  }
+}
