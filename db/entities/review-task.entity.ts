@@ -20,7 +20,9 @@ export const ReviewTask = defineEntity({
     status: p.string().length(20),
     /** For removed tasks: none, pending_approval, provisioning, manual, revoked, denied or failed. */
     revocationStatus: p.string().length(30).nullable(),
+    /** The first assignee, for simple filters; `assigneeIds` holds all of them. */
     assigneeId: p.integer().nullable(),
+    assigneeIds: p.json<number[]>().default('[]'),
     stepIndex: p.integer().default(0),
     stepName: p.string().length(200).nullable(),
     policyName: p.string().length(200),

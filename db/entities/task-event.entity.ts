@@ -12,7 +12,6 @@ export const TaskEvent = defineEntity({
     type: p.string().length(40),
     /** Identity id of the actor, or null for the system. */
     actorId: p.integer().nullable(),
-    actorLabel: p.string().length(400),
     at: p.datetime().columnType('timestamptz'),
     stepIndex: p.integer().nullable(),
     policyName: p.string().length(200),
