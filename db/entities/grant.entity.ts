@@ -32,7 +32,7 @@ export const Grant = defineEntity({
     removedAt: p.datetime().columnType('timestamptz').nullable(),
   },
   uniques: [{ properties: ['application', 'externalId'] }],
-  indexes: [{ properties: ['resource'] }, { properties: ['account'] }],
+  indexes: [{ properties: ['resource'] }, { properties: ['account'] }, { properties: ['group'] }],
 });
 
 export type IGrant = InferEntity<typeof Grant>;

@@ -9,6 +9,8 @@ export const Identity = defineEntity({
     /** Case-folded email, or `login:<name>` when the source has no email; unique across sources. */
     externalKey: p.string().length(320).unique(),
     email: p.string().length(320).nullable(),
+    /** Case-folded login or user name, so accounts without an email can still be matched. */
+    login: p.string().length(400).nullable(),
     displayName: p.string().length(400),
     department: p.string().length(200).nullable(),
     title: p.string().length(200).nullable(),
@@ -20,7 +22,7 @@ export const Identity = defineEntity({
     createdAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
     updatedAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
   },
-  indexes: [{ properties: ['department'] }, { properties: ['manager'] }],
+  indexes: [{ properties: ['department'] }, { properties: ['manager'] }, { properties: ['login'] }],
 });
 
 export type IIdentity = InferEntity<typeof Identity>;

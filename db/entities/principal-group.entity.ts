@@ -10,6 +10,9 @@ export const PrincipalGroup = defineEntity({
     application: () => p.manyToOne(Application).deleteRule('cascade'),
     externalId: p.string().length(1000),
     displayName: p.string().length(1000),
+    firstSeenAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
+    /** Start of the last import that contained this group; older means it disappeared. */
+    lastSeenAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
     removedAt: p.datetime().columnType('timestamptz').nullable(),
   },
   uniques: [{ properties: ['application', 'externalId'] }],

@@ -27,6 +27,8 @@ export const Resource = defineEntity({
     /** Whether holding this resource makes the holder an owner of its parent object. */
     grantsOwnership: p.boolean().default(false),
     owners: () => p.manyToMany(Identity).pivotTable('resource_owner'),
+    /** Start of the last import that contained this resource; older means it disappeared. */
+    lastSeenAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
     removedAt: p.datetime().columnType('timestamptz').nullable(),
     createdAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
   },

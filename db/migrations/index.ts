@@ -3,9 +3,11 @@
 import { Migration20261204195817 } from './Migration20261204195817.js';
 import { Migration20261204195900 } from './Migration20261204195900.js';
 import { Migration20261204201106 } from './Migration20261204201106.js';
+import { Migration20261204201250 } from './Migration20261204201250.js';
 
 export const migrationsList = [
   { name: 'Migration20261204195817', class: Migration20261204195817 },
   { name: 'Migration20261204195900', class: Migration20261204195900 },
   { name: 'Migration20261204201106', class: Migration20261204201106 },
+  { name: 'Migration20261204201250', class: Migration20261204201250 },
 ];
