@@ -10,6 +10,14 @@ export interface ImportCounts {
   grants: number;
   grantsRemoved: number;
   badRows: number;
+  accountsRemoved?: number;
+  groupsRemoved?: number;
+  resourcesRemoved?: number;
+  identitiesAdded?: number;
+  accountsAdded?: number;
+  resourcesAdded?: number;
+  grantsAdded?: number;
+  warnings?: number;
 }
 
 /** One run of an importer over one file. */

@@ -1,0 +1,62 @@
+/** Streams rows into PostgreSQL with `COPY ... FROM STDIN` in the text format. */
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+export type CopyValue = string | number | boolean | Date | null | undefined;
+
+/** Encodes one value for COPY's text format: `\N` is NULL, and backslash escapes specials. */
+function encode(value: CopyValue): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'string') {
+    return /[\\\t\n\r]/.test(value)
+      ? value
+          .replace(/\\/g, '\\\\')
+          .replace(/\t/g, '\\t')
+          .replace(/\n/g, '\\n')
+          .replace(/\r/g, '\\r')
+      : value;
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return String(value);
+}
+
+const CHUNK_CHARS = 256 * 1024;
+
+/**
+ * Copies rows into `table` (already quoted as needed) and resolves with the row count.
+ * Rows are batched into chunks of about 256 KB and the stream's backpressure is honoured,
+ * so memory stays flat however many rows there are.
+ */
+export async function copyRows(
+  client: pg.ClientBase,
+  table: string,
+  columns: string[],
+  rows: Iterable<CopyValue[]>,
+): Promise<number> {
+  const stream = client.query(
+    copyFrom(`copy ${table} (${columns.map((column) => `"${column}"`).join(', ')}) from stdin`),
+  );
+  const finished = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let count = 0;
+  let chunk = '';
+  for (const row of rows) {
+    chunk += row.map(encode).join('\t') + '\n';
+    count++;
+    if (chunk.length >= CHUNK_CHARS) {
+      if (!stream.write(chunk)) {
+        await new Promise<void>((resolve, reject) => {
+          stream.once('drain', resolve);
+          stream.once('error', reject);
+        });
+      }
+      chunk = '';
+    }
+  }
+  stream.end(chunk);
+  await finished;
+  return count;
+}

@@ -1,0 +1,349 @@
+/**
+ * CSV of grants, one row per account holding one resource, for applications without a
+ * connector. Columns are found by header name (case, spaces and hyphens do not matter), so
+ * their order is free. The columns are documented in docs/importing.md and in CSV_COLUMNS.
+ */
+import { basename } from 'node:path';
+import { parse, CsvError } from 'csv-parse/sync';
+import { OWNERSHIP_SLUGS } from './c1z.js';
+import { foldEmail, isEmail, parseDate, toApplicationKey, UniqueRows } from './normalise.js';
+import {
+  emptyImport,
+  ImportFileError,
+  RISK_LEVELS,
+  type AccountRow,
+  type ApplicationRow,
+  type BadRow,
+  type GrantRow,
+  type Importer,
+  type ResourceRow,
+  type RiskLevel,
+} from './types.js';
+
+/** Every column the CSV importer reads, with what it holds. */
+export const CSV_COLUMNS = {
+  application:
+    'application key or name; default: --application, else the file name up to its first dot',
+  application_name: 'display name of the application',
+  application_risk: 'low, medium, high or critical',
+  application_owner_emails: 'emails of the application owners, separated by semicolons',
+  account_id: "the application's id for the account; default: account_login, else account_email",
+  account_login: 'login or user name',
+  account_email: 'email; used to match the account to an identity',
+  account_name: 'display name of the account',
+  account_type: 'human (default) or service',
+  account_status: 'enabled (default) or disabled; active and inactive are accepted too',
+  last_login: 'last login time: ISO 8601, MM/DD/YYYY or Unix seconds',
+  resource_id: "required: the application's id for the resource (role, group, permission)",
+  resource_name: 'display name of the resource; default: resource_id',
+  resource_type: 'kind of resource, for example role, group or repository; default: role',
+  resource_description: 'description of the resource',
+  resource_risk: 'low, medium, high or critical',
+  resource_parent: 'id of the object the resource belongs to, for example a repository',
+  resource_owner_emails: 'emails of the resource owners, separated by semicolons',
+  granted_through:
+    'ids of the resources the account holds this one through, separated by semicolons; empty for a direct grant',
+} as const;
+
+export type CsvColumn = keyof typeof CSV_COLUMNS;
+
+const ENABLED = new Set(['', 'enabled', 'active', 'true', 'yes']);
+const DISABLED = new Set(['disabled', 'inactive', 'suspended', 'locked', 'false', 'no']);
+
+function normaliseHeader(header: string): string {
+  return header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+}
+
+function emails(value: string): string[] {
+  return value
+    .split(/[;,]/)
+    .map((email) => email.trim())
+    .filter(Boolean);
+}
+
+export const csvImporter: Importer = {
+  format: 'csv',
+
+  detect(head) {
+    const firstLine =
+      Buffer.from(head)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/, 1)[0] ?? '';
+    return (
+      /,/.test(firstLine) &&
+      firstLine.split(',').some((cell) => normaliseHeader(cell.replace(/"/g, '')) in CSV_COLUMNS)
+    );
+  },
+
+  async parse(bytes, options) {
+    const file = options.file;
+    const text = Buffer.from(bytes).toString('utf8');
+    if (!text.replace(/^\uFEFF/, '').trim())
+      throw new ImportFileError(file, 'the file is empty. Export the data again.');
+    let records: { record: string[]; info: { lines: number } }[];
+    try {
+      records = parse(text, {
+        bom: true,
+        info: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        trim: true,
+      }) as unknown as typeof records;
+    } catch (error) {
+      const line =
+        error instanceof CsvError && 'lines' in error ? ` near line ${String(error.lines)}` : '';
+      throw new ImportFileError(
+        file,
+        `the CSV cannot be parsed${line}: ${(error as Error).message}. Check its quoting, or export it again.`,
+      );
+    }
+    const [headerRecord, ...rows] = records;
+    if (!headerRecord) throw new ImportFileError(file, 'the file is empty. Export the data again.');
+
+    const header = headerRecord.record.map(normaliseHeader);
+    const unknown = header.filter((name) => !(name in CSV_COLUMNS));
+    if (unknown.length > 0) {
+      throw new ImportFileError(
+        file,
+        `unknown column${unknown.length === 1 ? '' : 's'} ${unknown.map((name) => `"${name}"`).join(', ')} in the header. ` +
+          `Rename or remove ${unknown.length === 1 ? 'it' : 'them'}; the known columns are ${Object.keys(CSV_COLUMNS).join(', ')}.`,
+      );
+    }
+    const repeated = header.filter((name, index) => header.indexOf(name) !== index);
+    if (repeated.length > 0)
+      throw new ImportFileError(
+        file,
+        `the column "${repeated[0]}" appears twice in the header; keep one.`,
+      );
+    if (!header.includes('resource_id'))
+      throw new ImportFileError(file, 'the header has no resource_id column, which is required.');
+    if (!['account_id', 'account_login', 'account_email'].some((name) => header.includes(name))) {
+      throw new ImportFileError(
+        file,
+        'the header needs at least one of account_id, account_login and account_email.',
+      );
+    }
+
+    const result = emptyImport('csv', 'none');
+    const { badRows, warnings } = result;
+    const defaultApplication =
+      options.application ?? (toApplicationKey(basename(file).split('.')[0] ?? '') || 'csv');
+    const applications = new UniqueRows<ApplicationRow>(file, 'application', badRows, warnings);
+    const accounts = new UniqueRows<AccountRow>(file, 'account', badRows, warnings);
+    const resources = new UniqueRows<ResourceRow>(file, 'resource', badRows, warnings);
+    const grants = new UniqueRows<GrantRow>(file, 'grant', badRows, warnings);
+    const reportedApps = new Set<string>();
+
+    for (const { record, info } of rows) {
+      const location = `line ${info.lines}`;
+      const bad = (field: CsvColumn | undefined, reason: string) => {
+        badRows.push({ file, location, field, reason } satisfies BadRow);
+      };
+      if (record.length !== header.length) {
+        bad(undefined, `expected ${header.length} fields as in the header, found ${record.length}`);
+        continue;
+      }
+      const cell = (name: CsvColumn) => record[header.indexOf(name)] ?? '';
+      const risk = (name: 'application_risk' | 'resource_risk'): RiskLevel | undefined | false => {
+        const value = cell(name).toLowerCase();
+        if (!value) return undefined;
+        if (!(RISK_LEVELS as readonly string[]).includes(value)) {
+          bad(name, `unknown risk level "${cell(name)}"; use low, medium, high or critical`);
+          return false;
+        }
+        return value as RiskLevel;
+      };
+
+      const applicationText = cell('application');
+      const applicationKey = applicationText
+        ? toApplicationKey(applicationText)
+        : defaultApplication;
+      if (!applicationKey) {
+        bad(
+          'application',
+          `"${applicationText}" cannot be turned into an application key; use letters or digits`,
+        );
+        continue;
+      }
+      const email = cell('account_email');
+      if (email && !isEmail(email)) {
+        bad('account_email', `invalid email "${email}"`);
+        continue;
+      }
+      const login = cell('account_login');
+      const accountId = cell('account_id') || login || email;
+      if (!accountId) {
+        bad('account_id', 'missing account: give account_id, account_login or account_email');
+        continue;
+      }
+      const resourceId = cell('resource_id');
+      if (!resourceId) {
+        bad('resource_id', 'missing resource_id');
+        continue;
+      }
+      const type = cell('account_type').toLowerCase();
+      if (!['', 'human', 'user', 'service', 'system'].includes(type)) {
+        bad('account_type', `unknown account type "${cell('account_type')}"; use human or service`);
+        continue;
+      }
+      const status = cell('account_status').toLowerCase();
+      if (!ENABLED.has(status) && !DISABLED.has(status)) {
+        bad(
+          'account_status',
+          `unknown account status "${cell('account_status')}"; use enabled or disabled`,
+        );
+        continue;
+      }
+      let lastLoginAt: Date | undefined;
+      if (cell('last_login')) {
+        lastLoginAt = parseDate(cell('last_login'));
+        if (!lastLoginAt) {
+          bad(
+            'last_login',
+            `invalid date "${cell('last_login')}"; use ISO 8601 such as 2025-04-01T09:30:00Z`,
+          );
+          continue;
+        }
+      }
+      const applicationRisk = risk('application_risk');
+      const resourceRisk = risk('resource_risk');
+      if (applicationRisk === false || resourceRisk === false) continue;
+      const ownerEmails = [
+        ...emails(cell('application_owner_emails')),
+        ...emails(cell('resource_owner_emails')),
+      ];
+      const invalidOwner = ownerEmails.find((owner) => !isEmail(owner));
+      if (invalidOwner) {
+        bad(
+          emails(cell('application_owner_emails')).includes(invalidOwner)
+            ? 'application_owner_emails'
+            : 'resource_owner_emails',
+          `invalid email "${invalidOwner}"`,
+        );
+        continue;
+      }
+
+      // Application attributes may be given on any row; rows that give them must agree.
+      const application: ApplicationRow = {
+        key: applicationKey,
+        name: cell('application_name') || undefined,
+        riskLevel: applicationRisk,
+        ownerEmails: emails(cell('application_owner_emails')).map(foldEmail),
+      };
+      const hasAttributes = Boolean(
+        application.name || application.riskLevel || application.ownerEmails?.length,
+      );
+      if (!applications.has(applicationKey)) {
+        applications.add(applicationKey, application, location);
+        if (hasAttributes) reportedApps.add(applicationKey);
+      } else if (hasAttributes) {
+        if (!reportedApps.has(applicationKey)) {
+          // The first row named the application only; this row's attributes describe it.
+          Object.assign(applications.get(applicationKey)!, application);
+          reportedApps.add(applicationKey);
+        } else if (!sameApplication(applications.get(applicationKey)!, application)) {
+          bad(
+            'application',
+            `application "${applicationKey}" has different name, risk or owners than on an earlier line`,
+          );
+          continue;
+        }
+      }
+
+      const account: AccountRow = {
+        applicationKey,
+        externalId: accountId,
+        login: login || undefined,
+        email: email || undefined,
+        displayName: cell('account_name') || login || email || accountId,
+        accountType: type === 'service' || type === 'system' ? 'service' : 'human',
+        status: DISABLED.has(status) ? 'disabled' : 'enabled',
+        lastLoginAt,
+      };
+      const accountKey = `${applicationKey}\u0000${accountId}`;
+      if (accounts.has(accountKey)) {
+        if (!sameRow(accounts.get(accountKey)!, account)) {
+          bad(
+            'account_id',
+            `account "${accountId}" has different login, email, name, type, status or last login than on an earlier line`,
+          );
+          continue;
+        }
+      } else accounts.add(accountKey, account, location);
+
+      const slug = resourceId.split(/[:/]/).pop() ?? resourceId;
+      const resource: ResourceRow = {
+        applicationKey,
+        externalId: resourceId,
+        displayName: cell('resource_name') || resourceId,
+        description: cell('resource_description') || undefined,
+        resourceType: cell('resource_type') || 'role',
+        parentExternalId: cell('resource_parent') || undefined,
+        parentName: cell('resource_parent') || undefined,
+        slug,
+        riskLevel: resourceRisk,
+        grantsOwnership: OWNERSHIP_SLUGS.has(slug.toLowerCase()),
+        ownerEmails: emails(cell('resource_owner_emails')).map(foldEmail),
+      };
+      const resourceKey = `${applicationKey}\u0000${resourceId}`;
+      if (resources.has(resourceKey)) {
+        if (!sameRow(resources.get(resourceKey)!, resource)) {
+          bad(
+            'resource_id',
+            `resource "${resourceId}" has different name, type, description, risk, parent or owners than on an earlier line`,
+          );
+          continue;
+        }
+      } else resources.add(resourceKey, resource, location);
+
+      const through = cell('granted_through')
+        .split(';')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      grants.add(
+        `${applicationKey}\u0000${resourceId}\u0000${accountId}`,
+        {
+          applicationKey,
+          externalId: `${resourceId}:account:${accountId}`,
+          resourceExternalId: resourceId,
+          principalType: 'account',
+          principalExternalId: accountId,
+          inherited: through.length > 0,
+          sources: through.map((id) => ({ resourceExternalId: id })),
+        },
+        location,
+      );
+    }
+
+    for (const warning of warnings) warning.reason = warning.reason.replace(/\u0000/g, ' / ');
+    for (const badRow of badRows) badRow.reason = badRow.reason.replace(/\u0000/g, ' / ');
+    result.applications = applications.values();
+    if (result.applications.length === 0) result.applications.push({ key: defaultApplication });
+    for (const application of result.applications) {
+      if (!application.ownerEmails?.length) delete application.ownerEmails;
+    }
+    result.accounts = accounts.values();
+    result.resources = resources.values();
+    for (const resource of result.resources) {
+      if (!resource.ownerEmails?.length) delete resource.ownerEmails;
+    }
+    result.grants = grants.values();
+    return result;
+  },
+};
+
+function sameRow<T extends object>(a: T, b: T): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameApplication(a: ApplicationRow, b: ApplicationRow): boolean {
+  return (
+    (a.name ?? '') === (b.name ?? '') &&
+    (a.riskLevel ?? '') === (b.riskLevel ?? '') &&
+    JSON.stringify(a.ownerEmails ?? []) === JSON.stringify(b.ownerEmails ?? [])
+  );
+}

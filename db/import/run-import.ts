@@ -1,0 +1,335 @@
+/**
+ * Imports one file end to end: read, detect the format, parse and validate every row, then
+ * write with the shared writer in one transaction and record the run in `import_run` and
+ * `audit_event`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { batonFileImporter } from './baton-file.js';
+import { c1zImporter } from './c1z.js';
+import { csvImporter } from './csv.js';
+import { scimImporter } from './scim.js';
+import {
+  BadRowsError,
+  ImportFileError,
+  type BadRow,
+  type Importer,
+  type ImportFormat,
+  type NormalisedImport,
+} from './types.js';
+import { toImportCounts, writeImport, type WriteCounts } from './writer.js';
+
+/** Importers in the order auto-detection tries them. */
+export const IMPORTERS: readonly Importer[] = [
+  c1zImporter,
+  scimImporter,
+  batonFileImporter,
+  csvImporter,
+];
+
+export interface ImportFileOptions {
+  format?: ImportFormat | 'auto';
+  /** Application key; see each format in docs/importing.md for the default. */
+  application?: string;
+  /** Parses, validates and writes in a transaction that is rolled back. */
+  dryRun?: boolean;
+  /** Imports the good rows of a file that has bad rows, instead of nothing. */
+  skipBadRows?: boolean;
+  allowUnfinishedSync?: boolean;
+  /** Who ran the import, for the audit log; default `cli:<os user>`. */
+  actor?: string;
+  onProgress?: (done: number, total: number, stage: string) => void;
+  log?: Logger;
+}
+
+/** What an import did, as `recert import --json` prints it. */
+export interface ImportSummary {
+  file: string;
+  format: ImportFormat;
+  applications: string[];
+  syncId?: string;
+  sha256: string;
+  dryRun: boolean;
+  identities: number;
+  accounts: number;
+  groups: number;
+  resources: number;
+  grants: number;
+  added: WriteCounts['added'];
+  /** Rows of the imported applications that were stored but are not in this file any more. */
+  removed: number;
+  removedByKind: WriteCounts['removed'];
+  badRows: number;
+  badRowDetails: BadRow[];
+  warnings: BadRow[];
+  importRunId?: number;
+}
+
+export function defaultActor(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers); keep $USER.
+  }
+  return `cli:${user}`;
+}
+
+/** Picks the importer for a file: the one `format` names, or the first that recognises it. */
+export function chooseImporter(
+  bytes: Uint8Array,
+  file: string,
+  format: ImportFormat | 'auto' = 'auto',
+): Importer {
+  if (bytes.length === 0 || !Buffer.from(bytes.subarray(0, 4096)).toString('utf8').trim()) {
+    throw new ImportFileError(file, 'the file is empty. Export the data again.');
+  }
+  const head = bytes.subarray(0, 64 * 1024);
+  const detected = IMPORTERS.find((importer) => importer.detect(head, file));
+  if (format !== 'auto') {
+    const importer = IMPORTERS.find((candidate) => candidate.format === format)!;
+    if (!importer.detect(head, file)) {
+      const looksLike = detected
+        ? `it looks like ${detected.format}`
+        : 'its format is not recognised';
+      throw new ImportFileError(
+        file,
+        `this is not a ${format} file (${looksLike}). Pass --format ${detected?.format ?? 'auto'}, or check the file.`,
+      );
+    }
+    return importer;
+  }
+  if (!detected) {
+    throw new ImportFileError(
+      file,
+      'the format is not recognised: expected a Baton c1z file, baton-file JSON or YAML, SCIM 2.0 JSON, or a CSV of grants with a header row (see docs/importing.md). Pass --format if the file is one of these.',
+    );
+  }
+  return detected;
+}
+
+/** Parses a file's bytes with the chosen importer and applies the bad-row rule. */
+export async function parseImport(
+  bytes: Uint8Array,
+  file: string,
+  options: ImportFileOptions,
+): Promise<NormalisedImport> {
+  const importer = chooseImporter(bytes, file, options.format);
+  const data = await importer.parse(bytes, {
+    file,
+    application: options.application,
+    allowUnfinishedSync: options.allowUnfinishedSync,
+    onProgress: options.onProgress,
+  });
+  if (data.badRows.length > 0 && !options.skipBadRows) throw new BadRowsError(file, data.badRows);
+  return data;
+}
+
+/** Reads and imports one file; see {@link importBytes}. */
+export async function importFile(
+  orm: MikroORM,
+  file: string,
+  options: ImportFileOptions = {},
+): Promise<ImportSummary> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a file'
+          : (error as Error).message;
+    throw new ImportFileError(file, `cannot read the file: ${reason}.`);
+  }
+  return importBytes(orm, bytes, file, options);
+}
+
+/**
+ * Imports the bytes of one file. Throws ImportFileError for a file that cannot be read as
+ * its format and BadRowsError for bad rows without `skipBadRows`; in both cases and on
+ * any database error nothing is written except, outside a dry run, a failed `import_run`
+ * row and a failed `audit_event`.
+ */
+export async function importBytes(
+  orm: MikroORM,
+  bytes: Uint8Array,
+  file: string,
+  options: ImportFileOptions = {},
+): Promise<ImportSummary> {
+  const startedAt = new Date();
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const actor = options.actor ?? defaultActor();
+  const sourceFile = resolve(file);
+  const dryRun = options.dryRun ?? false;
+  const client = new pg.Client({ connectionString: orm.config.getClientUrl() });
+  await client.connect();
+  let format: ImportFormat | undefined;
+  try {
+    let data: NormalisedImport;
+    try {
+      data = await parseImport(bytes, file, options);
+    } catch (error) {
+      format = options.format && options.format !== 'auto' ? options.format : undefined;
+      throw error;
+    }
+    format = data.format;
+    options.log?.info(
+      {
+        file,
+        format,
+        accounts: data.accounts.length,
+        grants: data.grants.length,
+        badRows: data.badRows.length,
+      },
+      'parsed import file',
+    );
+
+    let importRunId: number | undefined;
+    const counts = await writeImport(client, data, {
+      dryRun,
+      onStage: (stage) => options.onProgress?.(0, 0, `writing ${stage}`),
+      beforeCommit: async (tx, applicationIds) => {
+        if (dryRun) return;
+        const stored = toImportCounts(
+          pendingCounts(data),
+          data.badRows.length,
+          data.warnings.length,
+        );
+        const run = await tx.query<{ id: number }>(
+          `insert into import_run (application_id, source_file, sha256, format, sync_id, counts, started_at, finished_at, status, actor)
+           values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'succeeded', $8) returning id`,
+          [
+            applicationIds.values().next().value ?? null,
+            sourceFile,
+            sha256,
+            data.format,
+            data.syncId ?? null,
+            stored,
+            startedAt,
+            actor,
+          ],
+        );
+        importRunId = run.rows[0]!.id;
+        for (const key of applicationIds.keys()) {
+          await tx.query(
+            `insert into audit_event (actor, action, target_type, target_id, outcome, detail)
+             values ($1, 'import', 'application', $2, 'ok', $3)`,
+            [
+              actor,
+              key,
+              {
+                importRunId,
+                file: sourceFile,
+                sha256,
+                format: data.format,
+                syncId: data.syncId ?? null,
+              },
+            ],
+          );
+        }
+      },
+    });
+    if (importRunId !== undefined) {
+      // The counts of removals and additions are known only after the merge; store them.
+      await client.query('update import_run set counts = $2 where id = $1', [
+        importRunId,
+        toImportCounts(counts, data.badRows.length, data.warnings.length),
+      ]);
+    }
+    const summary: ImportSummary = {
+      file,
+      format: data.format,
+      applications: data.applications.map((application) => application.key),
+      syncId: data.syncId,
+      sha256,
+      dryRun,
+      identities: counts.identities,
+      accounts: counts.accounts,
+      groups: counts.groups,
+      resources: counts.resources,
+      grants: counts.grants,
+      added: counts.added,
+      removed:
+        counts.removed.accounts +
+        counts.removed.groups +
+        counts.removed.resources +
+        counts.removed.grants,
+      removedByKind: counts.removed,
+      badRows: data.badRows.length,
+      badRowDetails: data.badRows,
+      warnings: data.warnings,
+      importRunId,
+    };
+    options.log?.info(
+      { file, format, importRunId, dryRun, removed: summary.removed },
+      'import finished',
+    );
+    return summary;
+  } catch (error) {
+    if (!dryRun)
+      await recordFailure(client, {
+        sourceFile,
+        sha256,
+        format,
+        startedAt,
+        actor,
+        error,
+        application: options.application,
+      });
+    options.log?.warn({ file, err: error }, 'import failed');
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+function pendingCounts(data: NormalisedImport): WriteCounts {
+  const zero = { identities: 0, accounts: 0, groups: 0, resources: 0, grants: 0 };
+  return {
+    identities: data.identities.length,
+    accounts: data.accounts.length,
+    groups: data.groups.length,
+    resources: data.resources.length,
+    grants: data.grants.length,
+    added: zero,
+    removed: { accounts: 0, groups: 0, resources: 0, grants: 0 },
+  };
+}
+
+/** Records a failed import; the access data itself is untouched because its transaction rolled back. */
+async function recordFailure(
+  client: pg.Client,
+  run: {
+    sourceFile: string;
+    sha256: string;
+    format?: string;
+    startedAt: Date;
+    actor: string;
+    error: unknown;
+    application?: string;
+  },
+) {
+  const message = run.error instanceof Error ? run.error.message : String(run.error);
+  try {
+    await client.query(
+      `insert into import_run (source_file, sha256, format, started_at, finished_at, status, error, actor)
+       values ($1, $2, $3, $4, clock_timestamp(), 'failed', $5, $6)`,
+      [run.sourceFile, run.sha256, run.format ?? 'unknown', run.startedAt, message, run.actor],
+    );
+    await client.query(
+      `insert into audit_event (actor, action, target_type, target_id, outcome, reason, detail)
+       values ($1, 'import', 'application', $2, 'failed', $3, $4)`,
+      [run.actor, run.application ?? null, message, { file: run.sourceFile, sha256: run.sha256 }],
+    );
+  } catch {
+    // The database may be what failed; the caller reports the original error.
+  }
+}
