@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import { booleanFlag, ConfigError, parseEnv, port } from './runtime/env.js';
+import { searchAttributes } from './workflows/search-attributes.js';
 
-/**
- * Custom search attributes set on every review task so the Temporal UI and
- * `temporal workflow list --query` can filter tasks. Only identity ids, never names or
- * emails, go into them. Keyword, Int and Datetime only: the dev server's SQLite
- * visibility store allows just three Text attributes.
- */
-export const searchAttributes = {
-  campaignId: { name: 'RecertCampaignId', type: 'KEYWORD' },
-  assignee: { name: 'RecertAssignee', type: 'KEYWORD' },
-  status: { name: 'RecertStatus', type: 'KEYWORD' },
-  application: { name: 'RecertApplication', type: 'KEYWORD' },
-  risk: { name: 'RecertRisk', type: 'KEYWORD' },
-  policy: { name: 'RecertPolicy', type: 'KEYWORD' },
-  policyVersion: { name: 'RecertPolicyVersion', type: 'INT' },
-  dueAt: { name: 'RecertDueAt', type: 'DATETIME' },
-} as const;
+export { searchAttributes } from './workflows/search-attributes.js';
 
 /** The type names the `temporal` CLI uses for each search attribute type. */
 export const cliTypeName = { KEYWORD: 'Keyword', INT: 'Int', DATETIME: 'Datetime' } as const;

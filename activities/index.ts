@@ -1,10 +1,36 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { PolicyRepository } from '../db/policy-repository.js';
+import type { InsightsSnapshot, Recommendation } from '../workflows/insights.js';
+import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
+import type { TaskSubject } from '../workflows/task-state.js';
+import { ConnectorRegistry } from './connectors/registry.js';
+import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
+import type { Notifier } from './notifications/notifier.js';
+import {
+  notifyTask,
+  sendReminderDigests,
+  type NotifyTaskInput,
+  type ReminderInput,
+} from './notifications/task-messages.js';
+import { projectTask, type ProjectionInput } from './projection.js';
+import { identityIdsByEmail, resolveReviewers, type ResolveReviewersInput } from './reviewers.js';
 
 /** What activities need; the worker builds it once and passes it to `createActivities()`. */
 export interface ActivityDeps {
   orm: MikroORM;
   log: Logger;
+  notifier?: Notifier;
+  connectors?: ConnectorRegistry;
+}
+
+/** Turns a connector's permanent failure into a non-retryable activity failure. */
+function asActivityFailure(error: unknown): never {
+  if (error instanceof PermanentConnectorError) {
+    throw ApplicationFailure.nonRetryable(error.message, 'PermanentConnectorError');
+  }
+  throw error;
 }
 
 /**
@@ -12,12 +38,107 @@ export interface ActivityDeps {
  * and is idempotent under retry, keyed by a business id.
  */
 export function createActivities(deps: ActivityDeps) {
+  const connectors = deps.connectors ?? ConnectorRegistry.empty();
+  const em = () => deps.orm.em.fork();
+  const notifier = () => {
+    if (!deps.notifier)
+      throw ApplicationFailure.nonRetryable('No notifier is configured for this worker.');
+    return deps.notifier;
+  };
+
   return {
-    /** Returns the database server's clock; used by the smoke test to prove activities run. */
+    /** Returns the database server's clock; the smoke test uses it to prove activities run. */
     async databaseTime(): Promise<string> {
-      const em = deps.orm.em.fork();
-      const [row] = await em.getConnection().execute<{ now: Date }[]>('select now() as now');
+      const [row] = await em().getConnection().execute<{ now: Date }[]>('select now() as now');
       return new Date(row!.now).toISOString();
+    },
+
+    /** Writes the task's `review_task` row and new `task_event` rows (idempotent). */
+    async projectTask(input: ProjectionInput): Promise<void> {
+      await projectTask(deps.orm, input);
+    },
+
+    async resolveReviewers(input: ResolveReviewersInput) {
+      return resolveReviewers(em(), input);
+    },
+
+    async identityIdsByEmail(emails: string[]): Promise<number[]> {
+      return identityIdsByEmail(em(), emails);
+    },
+
+    /** A published policy version (the latest when `version` is omitted), or null. */
+    async loadPolicy(input: { name: string; version?: number }): Promise<PolicyVersion | null> {
+      return (await new PolicyRepository(em()).find(input.name, input.version)) ?? null;
+    },
+
+    async notifyTask(input: NotifyTaskInput): Promise<number> {
+      return notifyTask(em(), notifier(), input);
+    },
+
+    async sendReminderDigests(input: ReminderInput): Promise<number> {
+      return sendReminderDigests(em(), notifier(), input);
+    },
+
+    /** Who approves a removal and who carries out a manual one (the application owners). */
+    async resolveRevocationActors(input: {
+      subject: TaskSubject;
+      revocation: RevocationPolicy;
+    }): Promise<{ approverIds: number[]; provisionerIds: number[] }> {
+      const approverIds =
+        input.revocation.mode === 'approval'
+          ? await identityIdsByEmail(em(), input.revocation.approverEmails)
+          : [];
+      const rows = await em()
+        .getConnection()
+        .execute<{ id: number }[]>(
+          `select i.id from application_owner o join identity i on i.id = o.identity_id
+            where o.application_id = ? and i.employment_status <> 'terminated' order by i.id`,
+          [input.subject.applicationId],
+        );
+      return { approverIds, provisionerIds: rows.map((row) => row.id) };
+    },
+
+    /** Removes the access through the named connector; safe to retry with the same key. */
+    async revokeAccess(input: {
+      connector: string;
+      target: RevocationTarget;
+      idempotencyKey: string;
+    }) {
+      const log = Context.current().log;
+      log.info('revoking access', {
+        taskId: input.target.taskId,
+        connector: input.connector,
+        attempt: Context.current().info.attempt,
+      });
+      try {
+        return await connectors.get(input.connector).revoke(input.target, input.idempotencyKey);
+      } catch (error) {
+        log.warn('revocation attempt failed', {
+          taskId: input.target.taskId,
+          error: (error as Error).message,
+        });
+        return asActivityFailure(error);
+      }
+    },
+
+    async verifyRevocation(input: { connector: string; target: RevocationTarget }) {
+      try {
+        return await connectors.get(input.connector).verify(input.target);
+      } catch (error) {
+        return asActivityFailure(error);
+      }
+    },
+
+    /**
+     * Recomputes a task's insights and recommendation from current data; null when there is
+     * nothing to compute from.
+     */
+    async refreshTaskInsights(_input: {
+      taskId: string;
+      subject: TaskSubject;
+    }): Promise<{ insights: InsightsSnapshot; recommendation: Recommendation } | null> {
+      // TODO(insights): compute from the imported data once the insights module exists.
+      return null;
     },
   };
 }

@@ -1,2 +1,4 @@
 // The worker's workflow bundle entry: every workflow type Recert registers.
+export { reviewTaskWorkflow } from './review-task.js';
+export { revocationWorkflow } from './revocation.js';
 export { smokeWorkflow } from './smoke.js';

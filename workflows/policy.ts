@@ -1,3 +1,6 @@
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { Duration } from '@temporalio/common';
+
 /**
  * Review policy types and pure helpers. Workflow code imports this file, so it must stay free
  * of I/O; validation of policy files lives with the publish command.
@@ -59,4 +62,9 @@ export interface PolicyVersion {
   name: string;
   version: number;
   definition: PolicyDefinition;
+}
+
+/** A policy duration (`30s`, `4h`, `7d`) in milliseconds. */
+export function durationMs(text: string): number {
+  return msToNumber(text as Duration);
 }

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { createScimConnector } from './scim.js';
+import { createWebhookConnector } from './webhook.js';
+import { PermanentConnectorError, type Connector } from './types.js';
+
+const fileSchema = z.object({
+  /** Hosts connectors may call; nothing else is reachable. */
+  allowlist: z.array(z.string().min(1)).default([]),
+  connectors: z
+    .record(
+      z.string(),
+      z.discriminatedUnion('type', [
+        z.object({ type: z.literal('scim'), baseUrl: z.url(), tokenEnv: z.string().min(1) }),
+        z.object({ type: z.literal('webhook'), url: z.url(), secretEnv: z.string().min(1) }),
+      ]),
+    )
+    .default({}),
+});
+
+/** Connectors by name, as revocation policies refer to them. */
+export class ConnectorRegistry {
+  constructor(private readonly connectors: Map<string, Connector>) {}
+
+  static empty(): ConnectorRegistry {
+    return new ConnectorRegistry(new Map());
+  }
+
+  static of(...connectors: Connector[]): ConnectorRegistry {
+    return new ConnectorRegistry(new Map(connectors.map((c) => [c.name, c])));
+  }
+
+  get(name: string): Connector {
+    const connector = this.connectors.get(name);
+    if (!connector) {
+      throw new PermanentConnectorError(
+        `No connector named "${name}" is configured; add it to the file named by RECERT_CONNECTORS.`,
+      );
+    }
+    return connector;
+  }
+
+  names(): string[] {
+    return [...this.connectors.keys()];
+  }
+}
+
+/**
+ * Loads connectors from the YAML or JSON file named by `RECERT_CONNECTORS`. Targets come only
+ * from this administrator-owned file, and secrets only from the environment variables it names.
+ */
+export async function loadConnectorRegistry(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConnectorRegistry> {
+  const file = env.RECERT_CONNECTORS;
+  if (!file) return ConnectorRegistry.empty();
+  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${file}: ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid connector configuration:\n${problems.join('\n')}`);
+  }
+  const connectors: Connector[] = [];
+  for (const [name, spec] of Object.entries(parsed.data.connectors)) {
+    const secretName = spec.type === 'scim' ? spec.tokenEnv : spec.secretEnv;
+    const secret = env[secretName];
+    if (!secret)
+      throw new Error(
+        `${file}: connectors.${name}: environment variable ${secretName} is not set.`,
+      );
+    connectors.push(
+      spec.type === 'scim'
+        ? createScimConnector({
+            name,
+            baseUrl: spec.baseUrl,
+            token: secret,
+            allowlist: parsed.data.allowlist,
+          })
+        : createWebhookConnector({ name, url: spec.url, secret, allowlist: parsed.data.allowlist }),
+    );
+  }
+  return ConnectorRegistry.of(...connectors);
+}

@@ -1,0 +1,156 @@
+/**
+ * Every message a review task accepts. Each action is a signal (for the Temporal UI and
+ * `temporal workflow signal`) and an update with a validator (for the web, which learns at
+ * once whether it was applied). The wire name is the constant's name without its suffix, and
+ * every input names its actor by identity id.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RevocationStatus, TaskState } from './task-state.js';
+
+/** Fields every action carries. */
+export interface ActorInput {
+  /** Identity id of the person acting. */
+  actorId: number;
+}
+
+export interface DecisionInput extends ActorInput {
+  comment?: string;
+  /**
+   * The insights version the reviewer's page showed; when given and older than the task's,
+   * the decision is rejected so nobody decides on facts they did not see.
+   */
+  seenInsightsVersion?: number;
+}
+export interface ReassignInput extends ActorInput {
+  toIdentityId: number;
+  reason: string;
+}
+export interface CommentInput extends ActorInput {
+  text: string;
+}
+export interface ReasonInput extends ActorInput {
+  reason?: string;
+}
+export interface ChangePolicyInput extends ActorInput {
+  policyName: string;
+  /** A published version; the latest when omitted. */
+  policyVersion?: number;
+  reason?: string;
+}
+export interface CloseByCampaignInput extends ActorInput {
+  /** What the campaign's no-response rule decided for this still-open task. */
+  outcome: 'certify' | 'remove' | 'leave_open';
+  reason: string;
+}
+
+/** One action on a task, as the reducer sees it. */
+export type TaskAction =
+  | ({ type: 'certify' } & DecisionInput)
+  | ({ type: 'remove' } & DecisionInput)
+  | ({ type: 'reassign' } & ReassignInput)
+  | ({ type: 'comment' } & CommentInput)
+  | ({ type: 'sendReminder' } & ActorInput)
+  | ({ type: 'skipStep' } & ReasonInput)
+  | ({ type: 'restart' } & ReasonInput)
+  | ({ type: 'hardReset' } & ReasonInput)
+  | ({ type: 'changePolicy' } & ChangePolicyInput)
+  | ({ type: 'cancel' } & ReasonInput)
+  | ({ type: 'processNow' } & ActorInput)
+  | ({ type: 'closeByCampaign' } & CloseByCampaignInput);
+
+export type TaskActionType = TaskAction['type'];
+
+/** What an accepted update returns: enough for the web to redraw the task row. */
+export interface ActionResult {
+  status: TaskState['status'];
+  stepIndex: number;
+  assigneeIds: number[];
+  version: number;
+}
+
+export const certifySignal = defineSignal<[DecisionInput]>('certify');
+export const removeSignal = defineSignal<[DecisionInput]>('remove');
+export const reassignSignal = defineSignal<[ReassignInput]>('reassign');
+export const commentSignal = defineSignal<[CommentInput]>('comment');
+export const sendReminderSignal = defineSignal<[ActorInput]>('sendReminder');
+export const skipStepSignal = defineSignal<[ReasonInput]>('skipStep');
+export const restartSignal = defineSignal<[ReasonInput]>('restart');
+export const hardResetSignal = defineSignal<[ReasonInput]>('hardReset');
+export const changePolicySignal = defineSignal<[ChangePolicyInput]>('changePolicy');
+export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
+export const processNowSignal = defineSignal<[ActorInput]>('processNow');
+export const closeByCampaignSignal = defineSignal<[CloseByCampaignInput]>('closeByCampaign');
+
+export const certifyUpdate = defineUpdate<ActionResult, [DecisionInput]>('certify');
+export const removeUpdate = defineUpdate<ActionResult, [DecisionInput]>('remove');
+export const reassignUpdate = defineUpdate<ActionResult, [ReassignInput]>('reassign');
+export const commentUpdate = defineUpdate<ActionResult, [CommentInput]>('comment');
+export const sendReminderUpdate = defineUpdate<ActionResult, [ActorInput]>('sendReminder');
+export const skipStepUpdate = defineUpdate<ActionResult, [ReasonInput]>('skipStep');
+export const restartUpdate = defineUpdate<ActionResult, [ReasonInput]>('restart');
+export const hardResetUpdate = defineUpdate<ActionResult, [ReasonInput]>('hardReset');
+export const changePolicyUpdate = defineUpdate<ActionResult, [ChangePolicyInput]>('changePolicy');
+export const cancelUpdate = defineUpdate<ActionResult, [ReasonInput]>('cancel');
+export const processNowUpdate = defineUpdate<ActionResult, [ActorInput]>('processNow');
+export const closeByCampaignUpdate = defineUpdate<ActionResult, [CloseByCampaignInput]>(
+  'closeByCampaign',
+);
+
+/** Signal and update definitions by action type, so handlers are registered in one loop. */
+export const taskMessages = {
+  certify: { signal: certifySignal, update: certifyUpdate },
+  remove: { signal: removeSignal, update: removeUpdate },
+  reassign: { signal: reassignSignal, update: reassignUpdate },
+  comment: { signal: commentSignal, update: commentUpdate },
+  sendReminder: { signal: sendReminderSignal, update: sendReminderUpdate },
+  skipStep: { signal: skipStepSignal, update: skipStepUpdate },
+  restart: { signal: restartSignal, update: restartUpdate },
+  hardReset: { signal: hardResetSignal, update: hardResetUpdate },
+  changePolicy: { signal: changePolicySignal, update: changePolicyUpdate },
+  cancel: { signal: cancelSignal, update: cancelUpdate },
+  processNow: { signal: processNowSignal, update: processNowUpdate },
+  closeByCampaign: { signal: closeByCampaignSignal, update: closeByCampaignUpdate },
+} as const;
+
+export const getTaskQuery = defineQuery<TaskState>('getTask');
+
+// Revocation child workflow: approval and manual provisioning.
+
+export interface RevocationDecisionInput extends ActorInput {
+  comment?: string;
+}
+
+export const approveRevocationSignal = defineSignal<[RevocationDecisionInput]>('approveRevocation');
+export const denyRevocationSignal = defineSignal<[RevocationDecisionInput]>('denyRevocation');
+export const markProvisionedSignal = defineSignal<[RevocationDecisionInput]>('markProvisioned');
+export const approveRevocationUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
+  'approveRevocation',
+);
+export const denyRevocationUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
+  'denyRevocation',
+);
+export const markProvisionedUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
+  'markProvisioned',
+);
+export const getRevocationQuery = defineQuery<RevocationStateView>('getRevocation');
+
+/** The revocation child's state as its query returns it. */
+export interface RevocationStateView {
+  taskId: string;
+  status: RevocationStatus;
+  /** Identities who may approve or deny (approval mode) or mark as provisioned (manual mode). */
+  approverIds: number[];
+  provisionerIds: number[];
+  detail?: string;
+  log: { at: string; actorId: number | null; event: string; comment?: string }[];
+}
+
+/** Sent by the revocation child to its review task whenever its status changes. */
+export interface RevocationProgressInput {
+  status: RevocationStatus;
+  detail?: string;
+  actorId: number | null;
+  comment?: string;
+}
+export const revocationProgressSignal =
+  defineSignal<[RevocationProgressInput]>('revocationProgress');

@@ -1,0 +1,496 @@
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { TaskNotice } from '../activities/notifications/task-messages.js';
+import {
+  getTaskQuery,
+  revocationProgressSignal,
+  taskMessages,
+  type TaskAction,
+  type TaskActionType,
+} from './messages.js';
+import { durationMs, type PolicyStep } from './policy.js';
+import { revocationWorkflow, type RevocationResult } from './revocation.js';
+import {
+  assignStep,
+  currentStep,
+  escalate,
+  recordRejected,
+  recordSystem,
+  reduce,
+  replacePolicy,
+  type Decision,
+  type Effect,
+} from './task-reducer.js';
+import type { ReviewTaskInput, TaskState, TaskStatus } from './task-state.js';
+import {
+  actionResult,
+  currentDetails,
+  initialSearchAttributes,
+  initialState,
+  projectionInput,
+  searchAttributeUpdates,
+  taskSummary,
+} from './task-view.js';
+
+// Projection writes retry until the database is back: the task's story must reach PostgreSQL.
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+// Reviewer resolution and notifications give up after a bounded number of attempts so a
+// broken mail provider cannot stall a review; the failure is logged and the task moves on.
+const effects = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/** How a review task ended. */
+export interface TaskOutcome {
+  status: TaskStatus;
+  revocation?: RevocationResult;
+}
+
+function dueAt(step: PolicyStep | undefined, from: Date): Date | null {
+  return step ? new Date(from.getTime() + durationMs(step.due)) : null;
+}
+
+/**
+ * One review task: one grant reviewed in one campaign, step by step under a pinned policy
+ * version, then revoked if a reviewer removes it.
+ */
+export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOutcome> {
+  let state: TaskState = input.resume ?? initialState(input, new Date());
+  const pending: Effect[] = [];
+  let revocationRequested = false;
+  let projectedVersion = -1;
+  let projectedSeq = 0;
+  let publishedAttributes = '';
+  // Notifications run beside the review instead of blocking it: a slow or failing mail
+  // provider must not hold up the next step. They are awaited before the workflow returns.
+  const background = new Set<Promise<void>>();
+  const inBackground = (work: Promise<void>) => {
+    const tracked = work.finally(() => background.delete(tracked));
+    background.add(tracked);
+  };
+
+  // Reminder and escalation timers belong to one step assignment; a new assignment resets them.
+  let timerKey = '';
+  let reminderAt: number | null = null;
+  let escalationDone = false;
+
+  const apply = (decision: Decision & { ok: true }) => {
+    state = decision.state;
+    pending.push(...decision.effects);
+  };
+
+  // Handlers first: updates that arrive before their handler exists are rejected.
+  setHandler(getTaskQuery, () => state);
+  for (const type of Object.keys(taskMessages) as TaskActionType[]) {
+    const { signal, update } = taskMessages[type];
+    const toAction = (payload: object) => ({ ...payload, type }) as TaskAction;
+    // The reducer runs synchronously in the handler, before any await, so of two concurrent
+    // updates the second is validated against the state the first produced.
+    setHandler(
+      update as typeof taskMessages.certify.update,
+      (payload) => {
+        const decision = reduce(state, toAction(payload), new Date());
+        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.reason, 'ActionRejected');
+        apply(decision);
+        return actionResult(state);
+      },
+      {
+        // Validators must stay synchronous: the SDK does not await them.
+        validator: (payload) => {
+          const decision = reduce(state, toAction(payload), new Date());
+          if (!decision.ok)
+            throw ApplicationFailure.nonRetryable(decision.reason, 'ActionRejected');
+        },
+      },
+    );
+    setHandler(signal as typeof taskMessages.certify.signal, (payload) => {
+      const action = toAction(payload);
+      const decision = reduce(state, action, new Date());
+      if (decision.ok) return apply(decision);
+      // A signal cannot answer its sender, so the rejection goes into the task log.
+      log.warn('signal rejected', { taskId: state.taskId, action: type, reason: decision.reason });
+      state = recordRejected(state, action, decision.reason, new Date());
+    });
+  }
+  setHandler(revocationProgressSignal, (progress) => {
+    if (!state.revocation) return;
+    const now = new Date();
+    state = recordSystem(
+      {
+        ...state,
+        revocation: {
+          ...state.revocation,
+          status: progress.status,
+          detail: progress.detail,
+          updatedAt: now.toISOString(),
+        },
+      },
+      now,
+      'revocation_updated',
+      { status: progress.status, detail: progress.detail ?? null, actorId: progress.actorId },
+      progress.comment,
+    );
+  });
+
+  function notify(event: TaskNotice, recipientIds: number[], detail?: string) {
+    if (recipientIds.length === 0) return;
+    const request = {
+      taskId: state.taskId,
+      event,
+      recipientIds,
+      subject: state.subject,
+      campaignName: state.campaignName,
+      stepName: currentStep(state)?.name,
+      eventSeq: state.log.at(-1)?.seq ?? 0,
+      detail,
+    };
+    inBackground(
+      effects.notifyTask(request).then(
+        () => undefined,
+        (error: unknown) =>
+          log.error('notification failed after retries', {
+            taskId: state.taskId,
+            event,
+            error: String(error),
+          }),
+      ),
+    );
+  }
+
+  const stepToken = () =>
+    `${state.policy.name}@${state.policy.version}#${state.stepIndex}@${state.stepStartedAt}`;
+
+  async function resolveStep() {
+    const step = currentStep(state);
+    if (!step || state.closed) return;
+    const token = stepToken();
+    const resolved = await effects.resolveReviewers({
+      taskId: state.taskId,
+      step,
+      subject: state.subject,
+    });
+    // An action during the activity moved the task to another step, which queued its own resolution.
+    if (token !== stepToken() || state.closed) return;
+    const now = new Date();
+    state = assignStep(
+      state,
+      resolved.assigneeIds,
+      resolved.via,
+      now,
+      dueAt(step, now),
+      resolved.reason,
+    );
+    notify('assigned', resolved.assigneeIds);
+  }
+
+  async function loadPolicy(effect: Effect & { kind: 'loadPolicy' }) {
+    const policy = await effects.loadPolicy({ name: effect.name, version: effect.version });
+    if (!policy) {
+      const wanted = `${effect.name}${effect.version ? ` v${effect.version}` : ''}`;
+      state = recordSystem(
+        state,
+        new Date(),
+        'policy_changed',
+        { found: false },
+        `Policy ${wanted} is not published; the task stays on ${state.policy.name} v${state.policy.version}.`,
+      );
+    } else {
+      state = replacePolicy(state, policy);
+      if (effect.cause === 'hardReset') pending.push({ kind: 'refreshInsights' });
+    }
+    pending.push({ kind: 'resolveStep' });
+  }
+
+  async function refreshInsights() {
+    const fresh = await effects.refreshTaskInsights({
+      taskId: state.taskId,
+      subject: state.subject,
+    });
+    if (!fresh) return;
+    if (
+      JSON.stringify(fresh.insights) === JSON.stringify(state.insights) &&
+      JSON.stringify(fresh.recommendation) === JSON.stringify(state.recommendation)
+    )
+      return;
+    state = recordSystem(
+      {
+        ...state,
+        insights: fresh.insights,
+        recommendation: fresh.recommendation,
+        insightsVersion: state.insightsVersion + 1,
+      },
+      new Date(),
+      'insights_refreshed',
+      { recommendation: fresh.recommendation.kind },
+    );
+  }
+
+  function remind(recipientIds: number[], requestKey?: string) {
+    const step = currentStep(state);
+    const request = {
+      campaignId: state.campaignId,
+      campaignName: state.campaignName,
+      taskId: state.taskId,
+      recipientIds,
+      cadenceMs: step?.remindEvery ? durationMs(step.remindEvery) : 0,
+      atMs: Date.now(),
+      requestKey,
+    };
+    inBackground(
+      effects.sendReminderDigests(request).then(
+        () => {
+          state = recordSystem(state, new Date(), 'reminded', { to: recipientIds });
+        },
+        (error: unknown) =>
+          log.error('reminder failed after retries', {
+            taskId: state.taskId,
+            error: String(error),
+          }),
+      ),
+    );
+  }
+
+  async function runEffect(effect: Effect) {
+    switch (effect.kind) {
+      case 'resolveStep':
+        return resolveStep();
+      case 'loadPolicy':
+        return loadPolicy(effect);
+      case 'notify':
+        return notify(effect.event, effect.recipientIds);
+      case 'remind':
+        return remind(effect.recipientIds, `${state.taskId}:${state.log.at(-1)?.seq ?? 0}`);
+      case 'refreshInsights':
+        return refreshInsights();
+      case 'startRevocation':
+        revocationRequested = true;
+        return;
+    }
+  }
+
+  /** Writes the projection, search attributes and UI details when the state changed. */
+  async function publish() {
+    if (state.version === projectedVersion) return;
+    const snapshot = state;
+    const attributes = searchAttributeUpdates(snapshot);
+    const serialized = JSON.stringify(attributes.map((a) => [a.key.name, a.value]));
+    if (serialized !== publishedAttributes) {
+      upsertSearchAttributes(attributes);
+      publishedAttributes = serialized;
+    }
+    setCurrentDetails(currentDetails(snapshot));
+    await store.projectTask(projectionInput(snapshot, projectedSeq));
+    projectedSeq = snapshot.log.at(-1)?.seq ?? projectedSeq;
+    projectedVersion = snapshot.version;
+  }
+
+  function syncTimers() {
+    const key = `${stepToken()}|${state.assigneeIds.length > 0}`;
+    if (key === timerKey) return;
+    timerKey = key;
+    const step = currentStep(state);
+    reminderAt =
+      step?.remindEvery && state.assigneeIds.length > 0 && !state.resolvingReviewers
+        ? Date.now() + durationMs(step.remindEvery)
+        : null;
+    escalationDone = false;
+  }
+
+  function nextWake(): number | null {
+    const times: number[] = [];
+    if (reminderAt !== null) times.push(reminderAt);
+    if (state.stepDueAt && !escalationDone) times.push(Date.parse(state.stepDueAt));
+    return times.length ? Math.min(...times) : null;
+  }
+
+  async function onTimers() {
+    const now = Date.now();
+    const step = currentStep(state);
+    if (state.stepDueAt && !escalationDone && now >= Date.parse(state.stepDueAt)) {
+      escalationDone = true;
+      const targets = step?.escalateToEmails?.length
+        ? await effects.identityIdsByEmail(step.escalateToEmails)
+        : [];
+      const eligible = targets.filter(
+        (id) => id !== state.subject.subjectIdentityId || step?.allowSelfReview,
+      );
+      if (eligible.length > 0 && !state.closed) {
+        state = escalate(state, eligible, new Date());
+        notify('escalated', eligible);
+      } else {
+        state = recordSystem(
+          state,
+          new Date(),
+          'escalated',
+          { to: [], overdue: true },
+          'The step is overdue and has no escalation target; it stays with its assignees.',
+        );
+      }
+    }
+    if (reminderAt !== null && now >= reminderAt && !state.closed && state.assigneeIds.length > 0) {
+      remind(state.assigneeIds);
+      reminderAt = step?.remindEvery ? now + durationMs(step.remindEvery) : null;
+    }
+  }
+
+  // Start: assign the first step from the launch's bulk resolution, or resolve it now.
+  if (!input.resume) {
+    upsertSearchAttributes(initialSearchAttributes(input));
+    const now = new Date();
+    state = recordSystem(state, now, 'started', {
+      campaignId: input.campaignId,
+      policy: { name: input.policy.name, version: input.policy.version },
+      summary: taskSummary(input.subject),
+    });
+    if (input.firstStepAssigneeIds) {
+      state = assignStep(
+        state,
+        input.firstStepAssigneeIds,
+        input.firstStepAssignedVia ?? 'rule',
+        now,
+        dueAt(currentStep(state), now),
+      );
+      if (!input.firstStepNotified)
+        pending.push({
+          kind: 'notify',
+          event: 'assigned',
+          recipientIds: input.firstStepAssigneeIds,
+        });
+    } else {
+      pending.push({ kind: 'resolveStep' });
+    }
+  }
+
+  // Review: run what actions asked for, publish, then wait for the next action or timer.
+  for (;;) {
+    while (pending.length > 0) await runEffect(pending.shift()!);
+    await publish();
+    if (state.closed) break;
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await Promise.all([...background]);
+      await condition(allHandlersFinished);
+      if (pending.length === 0 && !state.closed) {
+        await continueAsNew<typeof reviewTaskWorkflow>({ ...input, resume: state });
+      }
+      continue;
+    }
+
+    syncTimers();
+    const wakeAt = nextWake();
+    const changed = () => pending.length > 0 || state.version !== projectedVersion;
+    if (wakeAt === null) {
+      await condition(changed);
+    } else {
+      const actedInTime = await condition(changed, Math.max(1, wakeAt - Date.now()));
+      if (!actedInTime) await onTimers();
+    }
+  }
+
+  // Revocation: a child with a deterministic id and the abandon policy, so nothing that
+  // happens to this workflow later can kill a removal in flight.
+  let revocation: RevocationResult | undefined;
+  if (revocationRequested) {
+    revocation = await runRevocation();
+  }
+
+  await Promise.all([...background]);
+  await publish();
+  await condition(allHandlersFinished);
+  return { status: state.status, ...(revocation ? { revocation } : {}) };
+
+  async function runRevocation(): Promise<RevocationResult> {
+    const workflowId = `${state.taskId}/revocation`;
+    const mode = state.policy.definition.revocation.mode;
+    const now = new Date();
+    state = recordSystem(
+      {
+        ...state,
+        revocation: {
+          status: mode === 'approval' ? 'pending_approval' : 'provisioning',
+          workflowId,
+          updatedAt: now.toISOString(),
+        },
+      },
+      now,
+      'revocation_started',
+      { workflowId, mode },
+    );
+    await publish();
+
+    let result: RevocationResult | undefined;
+    try {
+      const child = await startChild(revocationWorkflow, {
+        workflowId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Revoke: ${taskSummary(state.subject)}`,
+        args: [
+          {
+            taskId: state.taskId,
+            parentWorkflowId: workflowInfo().workflowId,
+            subject: state.subject,
+            revocation: state.policy.definition.revocation,
+            campaignName: state.campaignName,
+            campaignOwnerId: state.campaignOwnerId,
+            retry: input.revocationRetry,
+          },
+        ],
+      });
+      const finished = child.result().then(
+        (value) => {
+          result = value;
+        },
+        (error: unknown) => {
+          result = { status: 'failed', detail: `The revocation workflow failed: ${String(error)}` };
+        },
+      );
+      while (result === undefined) {
+        await condition(() => result !== undefined || state.version !== projectedVersion);
+        await publish();
+      }
+      await finished;
+    } catch (error) {
+      result = {
+        status: 'failed',
+        detail: `The revocation workflow could not start: ${String(error)}`,
+      };
+    }
+
+    const final = result!;
+    if (state.revocation?.status !== final.status) {
+      const at = new Date();
+      state = recordSystem(
+        {
+          ...state,
+          revocation: {
+            ...state.revocation!,
+            status: final.status,
+            detail: final.detail,
+            updatedAt: at.toISOString(),
+          },
+        },
+        at,
+        'revocation_updated',
+        { status: final.status, detail: final.detail },
+      );
+    }
+    return final;
+  }
+}

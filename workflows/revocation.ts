@@ -1,0 +1,286 @@
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import {
+  approveRevocationSignal,
+  approveRevocationUpdate,
+  denyRevocationSignal,
+  denyRevocationUpdate,
+  getRevocationQuery,
+  markProvisionedSignal,
+  markProvisionedUpdate,
+  revocationProgressSignal,
+  type RevocationDecisionInput,
+  type RevocationStateView,
+} from './messages.js';
+import type { RevocationPolicy } from './policy.js';
+import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-state.js';
+
+export interface RevocationInput {
+  taskId: string;
+  parentWorkflowId: string;
+  subject: TaskSubject;
+  revocation: RevocationPolicy;
+  campaignName: string;
+  campaignOwnerId: number | null;
+  retry?: RevocationRetry;
+}
+
+export interface RevocationResult {
+  status: RevocationStatus;
+  detail?: string;
+}
+
+type RevocationAction = 'approve' | 'deny' | 'markProvisioned';
+
+/**
+ * Decides whether an approval, denial or "mark as provisioned" is allowed now. Pure, so the
+ * update validator, the update handler and the signal handler give the same answer.
+ */
+export function checkRevocationAction(
+  state: RevocationStateView,
+  action: RevocationAction,
+  input: RevocationDecisionInput,
+): string | undefined {
+  if (!Number.isInteger(input.actorId)) return 'The action must name its actor (actorId).';
+  if (action === 'markProvisioned') {
+    if (state.status !== 'awaiting_manual')
+      return `The removal is not waiting for manual provisioning (status: ${state.status}).`;
+    if (!state.provisionerIds.includes(input.actorId))
+      return 'Only an owner of the application can mark this removal as provisioned.';
+    return undefined;
+  }
+  if (state.status !== 'pending_approval')
+    return `The removal is not waiting for approval (status: ${state.status}).`;
+  if (!state.approverIds.includes(input.actorId)) return 'You are not an approver of this removal.';
+  return undefined;
+}
+
+/**
+ * Carries out one removal: optional approval, then provisioning through a connector or by
+ * hand, then verification where the connector can read the target back.
+ */
+export async function revocationWorkflow(input: RevocationInput): Promise<RevocationResult> {
+  const state: RevocationStateView = {
+    taskId: input.taskId,
+    status: 'provisioning',
+    approverIds: [],
+    provisionerIds: [],
+    log: [],
+  };
+  let decision: RevocationAction | undefined;
+
+  const act = (action: RevocationAction, payload: RevocationDecisionInput) => {
+    decision = action;
+    state.log.push({
+      at: new Date().toISOString(),
+      actorId: payload.actorId,
+      event: action,
+      ...(payload.comment ? { comment: payload.comment } : {}),
+    });
+  };
+  const handlers: [
+    RevocationAction,
+    typeof approveRevocationUpdate,
+    typeof approveRevocationSignal,
+  ][] = [
+    ['approve', approveRevocationUpdate, approveRevocationSignal],
+    ['deny', denyRevocationUpdate, denyRevocationSignal],
+    ['markProvisioned', markProvisionedUpdate, markProvisionedSignal],
+  ];
+  setHandler(getRevocationQuery, () => state);
+  for (const [action, update, signal] of handlers) {
+    setHandler(
+      update,
+      (payload) => {
+        const problem = checkRevocationAction(state, action, payload);
+        if (problem) throw ApplicationFailure.nonRetryable(problem, 'ActionRejected');
+        act(action, payload);
+        return state;
+      },
+      {
+        validator: (payload) => {
+          const problem = checkRevocationAction(state, action, payload);
+          if (problem) throw ApplicationFailure.nonRetryable(problem, 'ActionRejected');
+        },
+      },
+    );
+    setHandler(signal, (payload) => {
+      const problem = checkRevocationAction(state, action, payload);
+      if (problem) {
+        log.warn('revocation signal rejected', { taskId: input.taskId, action, reason: problem });
+        state.log.push({
+          at: new Date().toISOString(),
+          actorId: payload.actorId,
+          event: `rejected ${action}`,
+          comment: problem,
+        });
+        return;
+      }
+      act(action, payload);
+    });
+  }
+
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
+  });
+  const connectorCalls = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: input.retry?.initialIntervalMs ?? 5_000,
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      maximumAttempts: input.retry?.maximumAttempts ?? 10,
+      nonRetryableErrorTypes: ['PermanentConnectorError'],
+    },
+  });
+  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+
+  async function moveTo(
+    status: RevocationStatus,
+    detail?: string,
+    actorId: number | null = null,
+    comment?: string,
+  ) {
+    state.status = status;
+    if (detail !== undefined) state.detail = detail;
+    state.log.push({
+      at: new Date().toISOString(),
+      actorId,
+      event: status,
+      ...(detail ? { comment: detail } : {}),
+    });
+    try {
+      await parent.signal(revocationProgressSignal, { status, detail, actorId, comment });
+    } catch (error) {
+      // The review task may be gone (deleted by an admin); the removal carries on regardless.
+      log.warn('could not report revocation progress to the review task', {
+        taskId: input.taskId,
+        error: String(error),
+      });
+    }
+  }
+
+  async function notify(
+    event: 'revocation_approval' | 'manual_provisioning' | 'revocation_failed',
+    recipientIds: number[],
+    detail?: string,
+  ) {
+    if (recipientIds.length === 0) return;
+    try {
+      await acts.notifyTask({
+        taskId: input.taskId,
+        event,
+        recipientIds,
+        subject: input.subject,
+        campaignName: input.campaignName,
+        eventSeq: state.log.length,
+        detail,
+      });
+    } catch (error) {
+      log.error('revocation notification failed after retries', {
+        taskId: input.taskId,
+        event,
+        error: String(error),
+      });
+    }
+  }
+
+  async function fail(detail: string): Promise<RevocationResult> {
+    await moveTo('failed', detail);
+    await notify(
+      'revocation_failed',
+      input.campaignOwnerId === null ? [] : [input.campaignOwnerId],
+      detail,
+    );
+    return { status: 'failed', detail };
+  }
+
+  const actors = await acts.resolveRevocationActors({
+    subject: input.subject,
+    revocation: input.revocation,
+  });
+  state.approverIds = actors.approverIds;
+  state.provisionerIds = actors.provisionerIds;
+
+  // Approval: the named approvers decide before anything is removed.
+  let provisioning = input.revocation;
+  if (input.revocation.mode === 'approval') {
+    if (actors.approverIds.length === 0)
+      return fail('No active approver matches the policy’s approver emails.');
+    await moveTo('pending_approval');
+    await notify('revocation_approval', actors.approverIds);
+    await condition(() => decision === 'approve' || decision === 'deny');
+    const last = state.log.at(-1);
+    if (decision === 'deny') {
+      await moveTo(
+        'denied',
+        'The removal was denied; the access stays.',
+        last?.actorId ?? null,
+        last?.comment,
+      );
+      return { status: 'denied', detail: state.detail };
+    }
+    await moveTo('provisioning', 'Removal approved.', last?.actorId ?? null, last?.comment);
+    provisioning = input.revocation.then;
+  }
+
+  // Manual provisioning: the application owners remove the access and say so.
+  if (provisioning.mode === 'manual') {
+    if (actors.provisionerIds.length === 0)
+      return fail('The application has no active owner to remove the access by hand.');
+    await moveTo('awaiting_manual');
+    await notify('manual_provisioning', actors.provisionerIds);
+    await condition(() => decision === 'markProvisioned');
+    const last = state.log.at(-1);
+    await moveTo(
+      'revoked',
+      'Marked as provisioned by an application owner.',
+      last?.actorId ?? null,
+      last?.comment,
+    );
+    return { status: 'revoked', detail: state.detail };
+  }
+
+  // Automatic provisioning through a connector, then verification.
+  if (provisioning.mode !== 'automatic')
+    return fail('The revocation policy has no provisioning mode.');
+  const target = {
+    taskId: input.taskId,
+    applicationKey: input.subject.applicationKey,
+    resourceExternalId: input.subject.resourceExternalId,
+    resourceParentExternalId: null,
+    accountExternalId: input.subject.accountExternalId,
+    accountName: input.subject.accountName,
+    resourceName: input.subject.resourceName,
+  };
+  try {
+    const done = await connectorCalls.revokeAccess({
+      connector: provisioning.connector,
+      target,
+      idempotencyKey: `revoke:${input.taskId}`,
+    });
+    await moveTo('revoked', done.detail);
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? String(error);
+    return fail(`Connector ${provisioning.connector} could not remove the access: ${cause}`);
+  }
+  const check = await acts.verifyRevocation({ connector: provisioning.connector, target });
+  if (check.revoked === true) await moveTo('verified', check.detail);
+  else if (check.revoked === false) await moveTo('verification_failed', check.detail);
+  else
+    state.log.push({
+      at: new Date().toISOString(),
+      actorId: null,
+      event: 'not_verified',
+      comment: check.detail,
+    });
+  return { status: state.status, detail: state.detail };
+}

@@ -1,0 +1,436 @@
+/**
+ * The one place that decides what an action does to a review task. Update validators, update
+ * handlers and signal handlers all call `reduce`, so the web path and the Temporal UI path
+ * cannot drift apart. Pure: no I/O, no clock (the caller passes `now`), no mutation of input.
+ */
+import type { TaskAction } from './messages.js';
+import type { PolicyStep, PolicyVersion } from './policy.js';
+import type { AssignedVia, TaskLogEntry, TaskLogType, TaskState } from './task-state.js';
+
+/** Work the workflow must do after an accepted action, outside the pure reducer. */
+export type Effect =
+  /** Resolve the current step's reviewers (activity), then assign them. */
+  | { kind: 'resolveStep' }
+  /** Load a published policy version (activity), then start over at its first step. */
+  | { kind: 'loadPolicy'; name: string; version?: number; cause: 'hardReset' | 'changePolicy' }
+  | { kind: 'notify'; event: 'assigned' | 'reassigned_away'; recipientIds: number[] }
+  | { kind: 'remind'; recipientIds: number[] }
+  | { kind: 'startRevocation' }
+  | { kind: 'refreshInsights' };
+
+export type Decision =
+  { ok: true; state: TaskState; effects: Effect[] } | { ok: false; reason: string };
+
+const MAX_COMMENT_LENGTH = 4000;
+
+export function currentStep(state: TaskState): PolicyStep | undefined {
+  return state.policy.definition.steps[state.stepIndex];
+}
+
+function isSuperAdmin(state: TaskState, actorId: number) {
+  return state.superAdminIds.includes(actorId);
+}
+
+function isCampaignAdmin(state: TaskState, actorId: number) {
+  return (
+    state.campaignOwnerId === actorId ||
+    state.campaignAdminIds.includes(actorId) ||
+    isSuperAdmin(state, actorId)
+  );
+}
+
+/** Whether the actor may see the task: assignees, earlier deciders and administrators. */
+export function canSee(state: TaskState, actorId: number): boolean {
+  return (
+    state.assigneeIds.includes(actorId) ||
+    state.deciders.includes(actorId) ||
+    isCampaignAdmin(state, actorId)
+  );
+}
+
+function reject(reason: string): Decision {
+  return { ok: false, reason };
+}
+
+/** Appends a log entry and bumps the state version on a copy of `state`. */
+function record(
+  state: TaskState,
+  now: Date,
+  type: TaskLogType,
+  actorId: number | null,
+  extra: { comment?: string; data?: Record<string, unknown> } = {},
+): TaskState {
+  const entry: TaskLogEntry = {
+    seq: (state.log.at(-1)?.seq ?? 0) + 1,
+    type,
+    actorId,
+    at: now.toISOString(),
+    stepIndex: state.status === 'open' ? state.stepIndex : null,
+    policyName: state.policy.name,
+    policyVersion: state.policy.version,
+    ...(extra.comment ? { comment: extra.comment } : {}),
+    ...(extra.data ? { data: extra.data } : {}),
+  };
+  return { ...state, version: state.version + 1, log: [...state.log, entry] };
+}
+
+function trimmed(text: string | undefined): string | undefined {
+  const value = text?.trim();
+  return value ? value : undefined;
+}
+
+/** Moves to `stepIndex` and leaves the step waiting for its reviewers to be resolved. */
+function enterStep(state: TaskState, stepIndex: number, now: Date): TaskState {
+  return {
+    ...state,
+    stepIndex,
+    assigneeIds: [],
+    assignedVia: 'none',
+    resolvingReviewers: true,
+    stepStartedAt: now.toISOString(),
+    stepDueAt: null,
+  };
+}
+
+function closeAs(
+  state: TaskState,
+  status: 'certified' | 'removed' | 'canceled' | 'expired',
+  now: Date,
+): TaskState {
+  return {
+    ...state,
+    status,
+    closed: true,
+    closedAt: now.toISOString(),
+    assigneeIds: [],
+    resolvingReviewers: false,
+    stepDueAt: null,
+  };
+}
+
+/** Certify or skip moves to the next step, or closes the task as certified after the last. */
+function advance(state: TaskState, now: Date): { state: TaskState; effects: Effect[] } {
+  const next = state.stepIndex + 1;
+  if (next >= state.policy.definition.steps.length) {
+    return { state: closeAs(state, 'certified', now), effects: [] };
+  }
+  return { state: enterStep(state, next, now), effects: [{ kind: 'resolveStep' }] };
+}
+
+function decisionChecks(state: TaskState, action: TaskAction & { type: 'certify' | 'remove' }) {
+  if (state.closed)
+    return `The task is already closed (${state.status}); no more decisions are accepted.`;
+  if (state.resolvingReviewers) {
+    return 'The reviewers of this step are still being assigned; try again in a moment.';
+  }
+  if (!state.assigneeIds.includes(action.actorId)) {
+    if (state.deciders.includes(action.actorId)) {
+      return 'You already decided an earlier step; the task has moved on to the next reviewer.';
+    }
+    return 'You are not the assignee of this task.';
+  }
+  const step = currentStep(state);
+  if (!step) return 'The task has no current step.';
+  if (action.actorId === state.subject.subjectIdentityId && !step.allowSelfReview) {
+    return 'Self-review is not allowed: you cannot decide on your own access.';
+  }
+  if (step.commentRequired[action.type] && !trimmed(action.comment)) {
+    return `A comment is required to ${action.type} at step "${step.name}".`;
+  }
+  if (
+    action.seenInsightsVersion !== undefined &&
+    action.seenInsightsVersion < state.insightsVersion
+  ) {
+    return 'The insights for this task changed after your page loaded; reload the task and decide again.';
+  }
+  if ((action.comment?.length ?? 0) > MAX_COMMENT_LENGTH) {
+    return `The comment is longer than ${MAX_COMMENT_LENGTH} characters.`;
+  }
+  return undefined;
+}
+
+/** What the reviewer saw when deciding, recorded with the decision for auditors. */
+function provenance(state: TaskState, decision: 'certify' | 'remove', now: Date) {
+  const kind = state.recommendation?.kind ?? 'none';
+  let recommendationOutcome = 'no_recommendation';
+  if (kind === 'remove') recommendationOutcome = decision === 'remove' ? 'followed' : 'overridden';
+  if (kind === 'closer_look') recommendationOutcome = 'closer_look_shown';
+  return {
+    shown: {
+      insights: state.insights ?? null,
+      recommendation: state.recommendation ?? null,
+      insightsVersion: state.insightsVersion,
+      instructionsRevision: state.instructionsRevision,
+    },
+    recommendationOutcome,
+    secondsSinceAssigned: Math.max(
+      0,
+      Math.round((now.getTime() - Date.parse(state.stepStartedAt)) / 1000),
+    ),
+  };
+}
+
+/**
+ * Applies `action` to `state` at time `now`: returns the new state and the effects to run, or
+ * the reason the action is rejected. Never mutates `state`.
+ */
+export function reduce(state: TaskState, action: TaskAction, now: Date): Decision {
+  if (!Number.isInteger(action.actorId)) return reject('The action must name its actor (actorId).');
+
+  switch (action.type) {
+    case 'certify':
+    case 'remove': {
+      const problem = decisionChecks(state, action);
+      if (problem) return reject(problem);
+      const data = provenance(state, action.type, now);
+      let next = record(
+        state,
+        now,
+        action.type === 'certify' ? 'certified' : 'removed',
+        action.actorId,
+        {
+          comment: trimmed(action.comment),
+          data,
+        },
+      );
+      next = { ...next, deciders: [...next.deciders, action.actorId] };
+      if (action.type === 'remove') {
+        return {
+          ok: true,
+          state: closeAs(next, 'removed', now),
+          effects: [{ kind: 'startRevocation' }],
+        };
+      }
+      const advanced = advance(next, now);
+      return { ok: true, ...advanced };
+    }
+
+    case 'reassign': {
+      if (state.closed)
+        return reject(`The task is already closed (${state.status}); it cannot be reassigned.`);
+      if (!state.assigneeIds.includes(action.actorId) && !isCampaignAdmin(state, action.actorId)) {
+        return reject(
+          'Only the current assignee or a campaign administrator can reassign this task.',
+        );
+      }
+      if (!Number.isInteger(action.toIdentityId))
+        return reject('Choose the identity to reassign to.');
+      const step = currentStep(state);
+      if (action.toIdentityId === state.subject.subjectIdentityId && !step?.allowSelfReview) {
+        return reject('A task cannot be reassigned to the person whose access is under review.');
+      }
+      if (state.assigneeIds.length === 1 && state.assigneeIds[0] === action.toIdentityId) {
+        return reject('The task is already assigned to that identity.');
+      }
+      const reason = trimmed(action.reason);
+      if (!reason) return reject('Give a reason for the reassignment.');
+      const previous = state.assigneeIds.filter((id) => id !== action.toIdentityId);
+      let next = record(state, now, 'reassigned', action.actorId, {
+        comment: reason,
+        data: { from: state.assigneeIds, to: [action.toIdentityId] },
+      });
+      next = {
+        ...next,
+        assigneeIds: [action.toIdentityId],
+        assignedVia: 'reassigned',
+        resolvingReviewers: false,
+      };
+      const effects: Effect[] = [
+        { kind: 'notify', event: 'assigned', recipientIds: [action.toIdentityId] },
+      ];
+      if (previous.length)
+        effects.push({ kind: 'notify', event: 'reassigned_away', recipientIds: previous });
+      return { ok: true, state: next, effects };
+    }
+
+    case 'comment': {
+      if (!canSee(state, action.actorId))
+        return reject('You cannot comment on a task you cannot see.');
+      const text = trimmed(action.text);
+      if (!text) return reject('The comment is empty.');
+      if (text.length > MAX_COMMENT_LENGTH)
+        return reject(`The comment is longer than ${MAX_COMMENT_LENGTH} characters.`);
+      return {
+        ok: true,
+        state: record(state, now, 'commented', action.actorId, { comment: text }),
+        effects: [],
+      };
+    }
+
+    case 'sendReminder': {
+      if (state.closed)
+        return reject(`The task is already closed (${state.status}); there is nobody to remind.`);
+      if (!canSee(state, action.actorId))
+        return reject('You cannot send a reminder for a task you cannot see.');
+      if (state.assigneeIds.length === 0) return reject('The task has no assignee to remind yet.');
+      return {
+        ok: true,
+        state: record(state, now, 'reminder_requested', action.actorId, {
+          data: { to: state.assigneeIds },
+        }),
+        effects: [{ kind: 'remind', recipientIds: state.assigneeIds }],
+      };
+    }
+
+    case 'skipStep':
+    case 'restart':
+    case 'hardReset':
+    case 'changePolicy':
+    case 'cancel': {
+      if (!isSuperAdmin(state, action.actorId))
+        return reject(`Only a super admin can ${describe(action.type)}.`);
+      if (state.closed)
+        return reject(
+          `The task is already closed (${state.status}); ${describe(action.type)} works on open tasks only.`,
+        );
+      const reason = trimmed(action.reason);
+      if (action.type === 'cancel') {
+        const next = record(state, now, 'canceled', action.actorId, { comment: reason });
+        return { ok: true, state: closeAs(next, 'canceled', now), effects: [] };
+      }
+      if (action.type === 'skipStep') {
+        const next = record(state, now, 'step_skipped', action.actorId, { comment: reason });
+        return { ok: true, ...advance(next, now) };
+      }
+      if (action.type === 'restart') {
+        let next = record(state, now, 'restarted', action.actorId, { comment: reason });
+        next = { ...enterStep(next, 0, now), deciders: [] };
+        return { ok: true, state: next, effects: [{ kind: 'resolveStep' }] };
+      }
+      if (action.type === 'changePolicy' && !trimmed(action.policyName)) {
+        return reject('Name the policy to change to.');
+      }
+      const target =
+        action.type === 'hardReset'
+          ? { name: state.policy.name, version: undefined }
+          : { name: action.policyName.trim(), version: action.policyVersion };
+      let next = record(
+        state,
+        now,
+        action.type === 'hardReset' ? 'hard_reset' : 'policy_changed',
+        action.actorId,
+        {
+          comment: reason,
+          data: { from: { name: state.policy.name, version: state.policy.version }, to: target },
+        },
+      );
+      next = { ...enterStep(next, 0, now), deciders: [] };
+      return {
+        ok: true,
+        state: next,
+        effects: [
+          { kind: 'loadPolicy', name: target.name, version: target.version, cause: action.type },
+        ],
+      };
+    }
+
+    case 'processNow': {
+      if (!isSuperAdmin(state, action.actorId))
+        return reject('Only a super admin can process a task now.');
+      const next = record(state, now, 'processed', action.actorId);
+      const effects: Effect[] = [{ kind: 'refreshInsights' }];
+      if (!next.closed) effects.unshift({ kind: 'resolveStep' });
+      return {
+        ok: true,
+        state: state.closed ? next : { ...next, resolvingReviewers: true },
+        effects,
+      };
+    }
+
+    case 'closeByCampaign': {
+      if (!isCampaignAdmin(state, action.actorId)) {
+        return reject('Only a campaign administrator can close this task for the campaign.');
+      }
+      if (state.closed) return reject(`The task is already closed (${state.status}).`);
+      const next = record(state, now, 'closed_by_campaign', action.actorId, {
+        comment: trimmed(action.reason),
+        data: { outcome: action.outcome, recommendation: state.recommendation ?? null },
+      });
+      if (action.outcome === 'certify')
+        return { ok: true, state: closeAs(next, 'certified', now), effects: [] };
+      if (action.outcome === 'remove') {
+        return {
+          ok: true,
+          state: closeAs(next, 'removed', now),
+          effects: [{ kind: 'startRevocation' }],
+        };
+      }
+      return { ok: true, state: closeAs(next, 'expired', now), effects: [] };
+    }
+  }
+}
+
+function describe(type: 'skipStep' | 'restart' | 'hardReset' | 'changePolicy' | 'cancel') {
+  return {
+    skipStep: 'skip a step',
+    restart: 'restart a task',
+    hardReset: 'hard-reset a task',
+    changePolicy: 'change a task’s policy',
+    cancel: 'cancel a task',
+  }[type];
+}
+
+// System transitions: the workflow applies these after its activities and timers.
+
+/**
+ * Assigns the current step to the resolved reviewers. With nobody found the step stays open
+ * with no assignee, visible to administrators, who can reassign it.
+ */
+export function assignStep(
+  state: TaskState,
+  assigneeIds: number[],
+  via: AssignedVia,
+  now: Date,
+  dueAt: Date | null,
+  reason?: string,
+): TaskState {
+  const next = record(state, now, 'assigned', null, {
+    ...(reason ? { comment: reason } : {}),
+    data: { assigneeIds, via, step: currentStep(state)?.name ?? null },
+  });
+  return {
+    ...next,
+    assigneeIds,
+    assignedVia: via,
+    resolvingReviewers: false,
+    stepStartedAt: now.toISOString(),
+    stepDueAt: dueAt ? dueAt.toISOString() : null,
+  };
+}
+
+/** Replaces the task's policy after hardReset or changePolicy, keeping it at step 0. */
+export function replacePolicy(state: TaskState, policy: PolicyVersion): TaskState {
+  return { ...state, policy, version: state.version + 1 };
+}
+
+/** Records a system event (reminder sent, escalation, revocation progress) in the log. */
+export function recordSystem(
+  state: TaskState,
+  now: Date,
+  type: TaskLogType,
+  data?: Record<string, unknown>,
+  comment?: string,
+): TaskState {
+  return record(state, now, type, null, {
+    ...(data ? { data } : {}),
+    ...(comment ? { comment } : {}),
+  });
+}
+
+/** Hands an overdue step to its escalation targets. */
+export function escalate(state: TaskState, targetIds: number[], now: Date): TaskState {
+  const next = record(state, now, 'escalated', null, {
+    data: { from: state.assigneeIds, to: targetIds },
+  });
+  return { ...next, assigneeIds: targetIds, assignedVia: 'escalated' };
+}
+
+/** Records an action that a signal handler rejected; updates are rejected in their validator. */
+export function recordRejected(
+  state: TaskState,
+  action: TaskAction,
+  reason: string,
+  now: Date,
+): TaskState {
+  return record(state, now, 'rejected', action.actorId, { data: { action: action.type, reason } });
+}

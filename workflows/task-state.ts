@@ -1,0 +1,145 @@
+import type { InsightsSnapshot, Recommendation } from './insights.js';
+import type { PolicyVersion } from './policy.js';
+
+/** The grant under review, with the names shown in pages, notifications and the Temporal UI. */
+export interface TaskSubject {
+  grantId: number | null;
+  applicationId: number | null;
+  applicationKey: string;
+  applicationName: string;
+  resourceId: number | null;
+  resourceExternalId: string;
+  resourceName: string;
+  resourceType: string;
+  riskLevel: string;
+  /** account or group. */
+  principalType: 'account' | 'group';
+  accountId: number | null;
+  accountExternalId: string;
+  accountName: string;
+  /** The identity whose access this is; null for orphaned accounts and groups. */
+  subjectIdentityId: number | null;
+  subjectName: string;
+  inherited: boolean;
+  /** Names of the groups or resources an inherited grant comes through. */
+  grantedVia: string[];
+}
+
+/** Everything a review task needs at start, so its first step runs no activity. */
+export interface ReviewTaskInput {
+  taskId: string;
+  campaignId: number | null;
+  campaignName: string;
+  subject: TaskSubject;
+  policy: PolicyVersion;
+  /** Reviewers of the first step, resolved in bulk at launch; resolved by activity if absent. */
+  firstStepAssigneeIds?: number[];
+  /** Why the first step has these assignees (rule, fallback or none), for the task log. */
+  firstStepAssignedVia?: AssignedVia;
+  /** The campaign already sent each reviewer a digest, so the first step sends no notice. */
+  firstStepNotified?: boolean;
+  insights?: InsightsSnapshot;
+  recommendation?: Recommendation;
+  instructionsRevision?: number;
+  campaignOwnerId: number | null;
+  campaignAdminIds: number[];
+  superAdminIds: number[];
+  /** Retry settings for the connector call; defaults suit production, tests pass shorter ones. */
+  revocationRetry?: RevocationRetry;
+  /** State carried over by continue-as-new; absent on a fresh start. */
+  resume?: TaskState;
+}
+
+export interface RevocationRetry {
+  initialIntervalMs: number;
+  maximumAttempts: number;
+}
+
+/** How a step's assignees were found. */
+export type AssignedVia = 'rule' | 'fallback' | 'none' | 'reassigned' | 'escalated';
+
+export type TaskStatus = 'open' | 'certified' | 'removed' | 'canceled' | 'expired';
+
+export type RevocationStatus =
+  | 'pending_approval'
+  | 'denied'
+  | 'provisioning'
+  | 'awaiting_manual'
+  | 'revoked'
+  | 'verified'
+  | 'verification_failed'
+  | 'failed';
+
+/** One entry of the task log. */
+export interface TaskLogEntry {
+  /** Position in the log, from 1; with the task id it keys the `task_event` row. */
+  seq: number;
+  type: TaskLogType;
+  /** Identity id of the actor; null for the system (timers, campaign rules). */
+  actorId: number | null;
+  at: string;
+  stepIndex: number | null;
+  policyName: string;
+  policyVersion: number;
+  comment?: string;
+  /** Type-specific facts: assignees, the insights shown with a decision, revocation outcome. */
+  data?: Record<string, unknown>;
+}
+
+export type TaskLogType =
+  | 'started'
+  | 'assigned'
+  | 'certified'
+  | 'removed'
+  | 'reassigned'
+  | 'commented'
+  | 'reminder_requested'
+  | 'reminded'
+  | 'escalated'
+  | 'step_skipped'
+  | 'restarted'
+  | 'hard_reset'
+  | 'policy_changed'
+  | 'canceled'
+  | 'processed'
+  | 'insights_refreshed'
+  | 'closed_by_campaign'
+  | 'revocation_started'
+  | 'revocation_updated'
+  | 'rejected';
+
+/** The durable state of one review task, returned by the `getTask` query. */
+export interface TaskState {
+  taskId: string;
+  campaignId: number | null;
+  campaignName: string;
+  subject: TaskSubject;
+  policy: PolicyVersion;
+  status: TaskStatus;
+  /** True once the review is over; no reviewer action is accepted after that. */
+  closed: boolean;
+  stepIndex: number;
+  /** Identity ids who may decide the current step; any one of them may act. */
+  assigneeIds: number[];
+  assignedVia: AssignedVia;
+  /** True while the step waits for an activity to resolve its reviewers. */
+  resolvingReviewers: boolean;
+  stepStartedAt: string;
+  stepDueAt: string | null;
+  /** When the review closed (decided, canceled or expired); null while open. */
+  closedAt: string | null;
+  /** Identity ids that decided earlier steps of this round, in order. */
+  deciders: number[];
+  campaignOwnerId: number | null;
+  campaignAdminIds: number[];
+  superAdminIds: number[];
+  insights?: InsightsSnapshot;
+  recommendation?: Recommendation;
+  /** Incremented whenever insights or the recommendation change. */
+  insightsVersion: number;
+  instructionsRevision: number;
+  revocation?: { status: RevocationStatus; workflowId: string; detail?: string; updatedAt: string };
+  /** Incremented on every accepted change; the projection ignores writes older than it holds. */
+  version: number;
+  log: TaskLogEntry[];
+}
