@@ -10,8 +10,8 @@ export type Holdings = Map<string, Map<string, Set<string>>>;
 /**
  * Returns, for every entitlement, its holders with their sources. `direct` maps an
  * entitlement to the principals holding it directly; `edges` lists `[source, target]` pairs.
- * A holder whose sources are empty holds the entitlement only directly; a direct holder
- * that is also reached through an edge lists that edge's source as well.
+ * A direct holder has no sources, even when an edge also reaches it, because around a
+ * cycle every member would otherwise list itself as its own source.
  */
 export function expandHoldings(
   direct: Map<string, Set<string>>,
@@ -54,7 +54,7 @@ export function expandHoldings(
       for (const principal of sourceHolders.keys()) {
         const sources = targetHolders.get(principal);
         if (sources) {
-          sources.add(source);
+          if (!direct.get(target)?.has(principal)) sources.add(source);
         } else {
           targetHolders.set(principal, new Set([source]));
           grew = true;

@@ -72,9 +72,22 @@ function kindOf(resource: Json): 'User' | 'Group' | undefined {
 }
 
 /** The resources of a ListResponse, a bare array of resources, or one resource. */
-function resourcesOf(document: unknown, file: string): { resource: Json; path: string }[] {
-  if (Array.isArray(document))
-    return document.map((resource, index) => ({ resource: resource as Json, path: `$[${index}]` }));
+/**
+ * The resources of a ListResponse, a bare array of resources, or one resource. `partial`
+ * is true for one resource and for one page of a longer ListResponse, which do not list
+ * everything the application holds.
+ */
+function resourcesOf(
+  document: unknown,
+  file: string,
+): { resources: { resource: Json; path: string }[]; partial: boolean } {
+  if (Array.isArray(document)) {
+    const resources = document.map((resource, index) => ({
+      resource: resource as Json,
+      path: `$[${index}]`,
+    }));
+    return { resources, partial: false };
+  }
   if (!document || typeof document !== 'object') {
     throw new ImportFileError(
       file,
@@ -92,12 +105,14 @@ function resourcesOf(document: unknown, file: string): { resource: Json; path: s
   }
   if (names.includes(LIST_RESPONSE) || Array.isArray(object.resources)) {
     const list = Array.isArray(object.resources) ? object.resources : [];
-    return list.map((resource, index) => ({
+    const total = typeof object.totalresults === 'number' ? object.totalresults : list.length;
+    const resources = list.map((resource, index) => ({
       resource: resource as Json,
       path: `$.Resources[${index}]`,
     }));
+    return { resources, partial: total > list.length };
   }
-  return [{ resource: object, path: '$' }];
+  return { resources: [{ resource: object, path: '$' }], partial: true };
 }
 
 function primaryEmail(user: Json): string | undefined {
@@ -137,9 +152,11 @@ export const scimImporter: Importer = {
 
   detect(head) {
     const start = Buffer.from(head).toString('utf8');
+    if (!/^\s*[[{]/.test(start.replace(/^\uFEFF/, ''))) return false;
+    if (/urn:ietf:params:scim/i.test(start)) return true;
+    // Partial responses may omit schemas; baton-file documents have users and grants instead.
     return (
-      /^\s*[[{]/.test(start.replace(/^\uFEFF/, '')) &&
-      (/urn:ietf:params:scim/i.test(start) || /"(Resources|userName)"\s*:/i.test(start))
+      /"(userName|members)"\s*:/i.test(start) && !/"(users|entitlements|grants)"\s*:/.test(start)
     );
   },
 
@@ -168,7 +185,17 @@ export const scimImporter: Importer = {
     const users = new UniqueRows<Json>(file, 'user', badRows, warnings);
     const groups = new UniqueRows<Json>(file, 'group', badRows, warnings);
     const paths = new Map<Json, string>();
-    for (const { resource, path } of resourcesOf(document, file)) {
+    const listing = resourcesOf(document, file);
+    if (listing.partial) {
+      result.partial = true;
+      warnings.push({
+        file,
+        location: '$',
+        reason:
+          'the file holds one resource or one page of a longer ListResponse, so nothing stored is marked removed',
+      });
+    }
+    for (const { resource, path } of listing.resources) {
       if (!resource || typeof resource !== 'object') {
         badRows.push({ file, location: path, reason: 'a SCIM resource must be an object' });
         continue;

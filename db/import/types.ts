@@ -107,6 +107,8 @@ export interface NormalisedImport {
   /** The source's id for the snapshot, for example a Baton sync id. */
   syncId?: string;
   identityMode: IdentityMode;
+  /** True when the file lists only part of its applications, so nothing is marked removed. */
+  partial?: boolean;
   applications: ApplicationRow[];
   identities: IdentityRow[];
   accounts: AccountRow[];

@@ -270,11 +270,12 @@ async function merge(client: pg.ClientBase, data: NormalisedImport, options: Wri
   );
 
   stage('removals');
+  const removedFrom = data.partial ? [] : appIds;
   const removed = {
-    grants: await markRemoved(client, '"grant"', appIds),
-    accounts: await markRemoved(client, 'account', appIds),
-    groups: await markRemoved(client, 'principal_group', appIds),
-    resources: await markRemoved(client, 'resource', appIds),
+    grants: await markRemoved(client, '"grant"', removedFrom),
+    accounts: await markRemoved(client, 'account', removedFrom),
+    groups: await markRemoved(client, 'principal_group', removedFrom),
+    resources: await markRemoved(client, 'resource', removedFrom),
   };
 
   stage('owners');
