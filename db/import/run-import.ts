@@ -127,6 +127,20 @@ export async function parseImport(
     onProgress: options.onProgress,
   });
   if (data.badRows.length > 0 && !options.skipBadRows) throw new BadRowsError(file, data.badRows);
+  const rows =
+    data.identities.length +
+    data.accounts.length +
+    data.groups.length +
+    data.resources.length +
+    data.grants.length;
+  if (rows === 0) {
+    // An empty snapshot would mark everything stored for the application as removed, which
+    // is far more often a failed export than a real change.
+    throw new ImportFileError(
+      file,
+      `the file holds no rows to import, so importing it would mark everything stored for ${data.applications.map((app) => app.key).join(', ')} as removed. Check that the export finished.`,
+    );
+  }
   return data;
 }
 

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../support/database.js';
+import { dataFile } from './support.js';
+
+const db = useTestDatabase();
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function recert(args: string[]) {
+  return run(process.execPath, ['--import', 'tsx', 'cli/recert.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+  });
+}
+
+describe('recert import', () => {
+  it('prints one JSON summary for a dry run', async () => {
+    const { stdout, stderr } = await recert([
+      'import',
+      dataFile('baton-c1z/demo-1k-users.expanded.c1z'),
+      '--dry-run',
+      '--json',
+    ]);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      format: 'c1z',
+      accounts: 1000,
+      identities: 1000,
+      resources: 342,
+      grants: 14981,
+      badRows: 0,
+      removed: 0,
+      dryRun: true,
+    });
+    expect(stderr).toBe('');
+  });
+
+  it('exits 1 with the reason for a rejected file', async () => {
+    const file = dataFile('baton-c1z/demo-35k-users.pebble-format.c1z');
+    const error = (await recert(['import', file]).catch((caught: unknown) => caught)) as {
+      code: number;
+      stderr: string;
+      stdout: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`${file}: this is a c1z file in the Pebble format`);
+    expect(error.stdout).toBe('');
+  });
+
+  it('rejects an unknown format option', async () => {
+    const error = (await recert(['import', 'x.csv', '--format', 'xml']).catch(
+      (caught: unknown) => caught,
+    )) as { code: number; stderr: string };
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('Unknown --format "xml"');
+  });
+});
