@@ -1,10 +1,15 @@
 // Generates a migration from the difference between the entities and the committed snapshot,
 // then appends it to db/migrations/index.ts. Usage: npm run db:migration:create
 import { readFile, writeFile } from 'node:fs/promises';
-import { createOrm } from './orm.js';
+import { createOrm, ormOptions } from './orm.js';
 
 const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const orm = await createOrm(url, { connect: false });
+const base = ormOptions(url);
+// The snapshot is the committed model this diff starts from; generation updates it.
+const orm = await createOrm(url, {
+  connect: false,
+  migrations: { ...base.migrations, snapshot: true },
+});
 try {
   const result = await orm.getMigrator().createMigration();
   if (!result.fileName) {

@@ -27,6 +27,9 @@ export function ormOptions(url: string, overrides: Partial<Options> = {}): Optio
       // One snapshot name for every database, so `db:migration:create` diffs the committed
       // model and not whichever database it happens to run against.
       snapshotName: '.snapshot',
+      // Applying migrations would otherwise rewrite the committed snapshot from whatever
+      // database it ran against; only `db:migration:create` turns it on (see there).
+      snapshot: false,
       transactional: true,
       allOrNothing: true,
       silent: true,
