@@ -382,6 +382,8 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   for (;;) {
     while (pending.length > 0) await runEffect(pending.shift()!);
     await publish();
+    // An action may have arrived while publishing; run its effects before deciding to stop.
+    if (pending.length > 0) continue;
     if (state.closed) break;
 
     if (workflowInfo().continueAsNewSuggested) {

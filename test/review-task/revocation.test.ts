@@ -1,0 +1,239 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { createScimConnector } from '../../activities/connectors/scim.js';
+import { createWebhookConnector } from '../../activities/connectors/webhook.js';
+import {
+  approveRevocationUpdate,
+  denyRevocationUpdate,
+  getRevocationQuery,
+  getTaskQuery,
+  markProvisionedUpdate,
+  removeUpdate,
+} from '../../workflows/messages.js';
+import type { RevocationPolicy } from '../../workflows/policy.js';
+import { useFakeScim } from '../support/fake-scim.js';
+import { useFakeWebhook } from '../support/fake-webhook.js';
+import {
+  publishPolicy,
+  seedOrganisation,
+  step,
+  taskInput,
+  type Organisation,
+} from '../support/fixtures.js';
+import { recordHistory } from '../support/histories.js';
+import { useReviewHarness } from '../support/review-harness.js';
+import { eventually } from '../support/temporal.js';
+
+const webhook = useFakeWebhook();
+const scim = useFakeScim();
+const { db, temporal, start, until } = useReviewHarness({
+  connectors: () => [
+    createWebhookConnector({
+      name: 'hook',
+      url: webhook.url,
+      secret: webhook.secret,
+      allowlist: ['127.0.0.1'],
+    }),
+    createWebhookConnector({
+      name: 'outside',
+      url: webhook.url,
+      secret: webhook.secret,
+      allowlist: ['scim.example.com'],
+    }),
+    createScimConnector({
+      name: 'scim',
+      baseUrl: scim.baseUrl,
+      token: scim.token,
+      allowlist: ['127.0.0.1'],
+    }),
+  ],
+});
+
+async function removedTask(org: Organisation, revocation: RevocationPolicy) {
+  const policy = await publishPolicy(db.orm, { steps: [step()], revocation });
+  const handle = await start(taskInput(org, policy));
+  await until(handle, (s) => s.assigneeIds.length > 0, 'assignment');
+  await handle.executeUpdate(removeUpdate, {
+    args: [{ actorId: org.ids.manager, comment: 'not needed' }],
+  });
+  const state = await until(handle, (s) => s.revocation !== undefined, 'the revocation to start');
+  return { handle, revocation: temporal.client.workflow.getHandle(state.revocation!.workflowId) };
+}
+
+async function outboxSubjects(recipientId: number) {
+  const rows = await db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ subject: string }[]>(
+      'select subject from outbox_message where recipient_identity_id = ? order by id',
+      [recipientId],
+    );
+  return rows.map((r) => r.subject);
+}
+
+describe('revocation', () => {
+  it('waits for approval, then revokes through the connector', async () => {
+    const org = await seedOrganisation(db.orm);
+    const { handle, revocation } = await removedTask(org, {
+      mode: 'approval',
+      approverEmails: [org.emails.approver],
+      then: { mode: 'automatic', connector: 'hook' },
+    });
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (s) => s.status === 'pending_approval',
+      { what: 'pending approval' },
+    );
+    await eventually(
+      () => outboxSubjects(org.ids.approver),
+      (s) => s.some((x) => x.startsWith('Approve removal')),
+      { what: 'the approval request' },
+    );
+
+    const refused = await revocation
+      .executeUpdate(approveRevocationUpdate, { args: [{ actorId: org.ids.manager }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(webhook.applied).not.toContain(`revoke:${handle.workflowId}`);
+
+    await revocation.executeUpdate(approveRevocationUpdate, {
+      args: [{ actorId: org.ids.approver, comment: 'agreed' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('revoked');
+    expect(webhook.applied.filter((k) => k === `revoke:${handle.workflowId}`)).toHaveLength(1);
+    const state = await handle.query(getTaskQuery);
+    expect(
+      state.log.filter((e) => e.type === 'revocation_updated').map((e) => e.data?.status),
+    ).toEqual(['pending_approval', 'provisioning', 'revoked']);
+    await recordHistory(handle, 'remove-with-approval');
+  });
+
+  it('keeps the access when the removal is denied', async () => {
+    const org = await seedOrganisation(db.orm);
+    const { handle, revocation } = await removedTask(org, {
+      mode: 'approval',
+      approverEmails: [org.emails.approver],
+      then: { mode: 'automatic', connector: 'hook' },
+    });
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (s) => s.status === 'pending_approval',
+      { what: 'pending approval' },
+    );
+    await revocation.executeUpdate(denyRevocationUpdate, {
+      args: [{ actorId: org.ids.approver, comment: 'still needed for on-call' }],
+    });
+    expect((await handle.result()).revocation?.status).toBe('denied');
+    expect(webhook.applied).not.toContain(`revoke:${handle.workflowId}`);
+  });
+
+  it('asks the application owner to remove by hand', async () => {
+    const org = await seedOrganisation(db.orm);
+    const { handle, revocation } = await removedTask(org, { mode: 'manual' });
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (s) => s.status === 'awaiting_manual',
+      { what: 'manual provisioning' },
+    );
+    await eventually(
+      () => outboxSubjects(org.ids.appOwner),
+      (s) => s.some((x) => x.startsWith('Remove access by hand')),
+      { what: 'the owner notice' },
+    );
+    const refused = await revocation
+      .executeUpdate(markProvisionedUpdate, { args: [{ actorId: org.ids.manager }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    await revocation.executeUpdate(markProvisionedUpdate, {
+      args: [{ actorId: org.ids.appOwner, comment: 'removed in console' }],
+    });
+    expect((await handle.result()).revocation?.status).toBe('revoked');
+    const rows = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute('select revocation_status from review_task where id = ?', [handle.workflowId]);
+    expect(rows).toEqual([{ revocation_status: 'revoked' }]);
+  });
+
+  it('revokes once when the connector fails twice then succeeds', async () => {
+    const org = await seedOrganisation(db.orm);
+    webhook.failNext(2);
+    const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('revoked');
+    const key = `revoke:${handle.workflowId}`;
+    expect(webhook.requests.filter((r) => r.key === key)).toHaveLength(3);
+    expect(webhook.requests.filter((r) => r.key === key).every((r) => r.signatureValid)).toBe(true);
+    expect(webhook.applied.filter((k) => k === key)).toHaveLength(1);
+  });
+
+  it('shows a permanent failure and tells the campaign owner', async () => {
+    const org = await seedOrganisation(db.orm);
+    webhook.failAlways(500);
+    try {
+      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
+      const outcome = await handle.result();
+      expect(outcome.revocation?.status).toBe('failed');
+      expect(outcome.revocation?.detail).toContain('could not remove');
+      const rows = await db.orm.em
+        .fork()
+        .getConnection()
+        .execute('select status, revocation_status from review_task where id = ?', [
+          handle.workflowId,
+        ]);
+      expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
+      await eventually(
+        () => outboxSubjects(org.ids.campaignAdmin),
+        (s) => s.some((x) => x.startsWith('Revocation failed')),
+        { what: 'the owner notice' },
+      );
+    } finally {
+      webhook.failAlways(0);
+    }
+  });
+
+  it('refuses a connector target outside the allowlist without retrying', async () => {
+    const org = await seedOrganisation(db.orm);
+    const before = webhook.requests.length;
+    const { handle } = await removedTask(org, { mode: 'automatic', connector: 'outside' });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('failed');
+    expect(outcome.revocation?.detail).toContain('not on the connector allowlist');
+    expect(webhook.requests.length).toBe(before);
+  });
+
+  it('removes a SCIM group member and verifies it', async () => {
+    const org = await seedOrganisation(db.orm);
+    scim.groups.set(org.subject.resourceExternalId, {
+      id: org.subject.resourceExternalId,
+      displayName: 'Admins',
+      members: [{ value: org.subject.accountExternalId }, { value: 'someone-else' }],
+    });
+    const { handle } = await removedTask(org, { mode: 'automatic', connector: 'scim' });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('verified');
+    expect(scim.groups.get(org.subject.resourceExternalId)?.members).toEqual([
+      { value: 'someone-else' },
+    ]);
+    const patch = scim.patches.find((p) => p.groupId === org.subject.resourceExternalId);
+    expect(patch?.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'remove', path: `members[value eq "${org.subject.accountExternalId}"]` }],
+    });
+    expect(patch?.idempotencyKey).toBe(`revoke:${handle.workflowId}`);
+  });
+
+  it('does not follow a redirect from a connector target', async () => {
+    const org = await seedOrganisation(db.orm);
+    scim.redirectTo = 'http://127.0.0.2:9/elsewhere';
+    try {
+      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'scim' });
+      const outcome = await handle.result();
+      expect(outcome.revocation?.status).toBe('failed');
+      expect(outcome.revocation?.detail).toContain('redirects are not followed');
+    } finally {
+      scim.redirectTo = '';
+    }
+  });
+});
