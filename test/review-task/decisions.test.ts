@@ -6,6 +6,8 @@ import { publishPolicy, seedOrganisation, step, taskInput } from '../support/fix
 import { useFakeWebhook } from '../support/fake-webhook.js';
 import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
+import { eventually } from '../support/temporal.js';
+import { taskSearchAttributeKeys } from '../../workflows/search-attributes.js';
 
 const webhook = useFakeWebhook();
 const { db, start, until } = useReviewHarness({
@@ -205,5 +207,44 @@ describe('review task decisions', () => {
     expect(again).toEqual(first);
     const state = await handle.query(getTaskQuery);
     expect(state.log.filter((e) => e.type === 'certified')).toHaveLength(1);
+  });
+});
+
+describe('review task in the Temporal UI', () => {
+  it('carries a summary, current details and search attributes', async () => {
+    const org = await seedOrganisation(db.orm);
+    const policy = await publishPolicy(db.orm, { steps: [step()], revocation: { mode: 'manual' } });
+    const input = taskInput(org, policy, { campaignId: 42 });
+    const handle = await start(input);
+    await until(handle, (s) => s.assigneeIds.length > 0, 'assignment');
+
+    const attributes = await eventually(
+      async () => (await handle.describe()).typedSearchAttributes,
+      (sa) => sa.get(taskSearchAttributeKeys.assignee) === String(org.ids.manager),
+      { what: 'the assignee search attribute' },
+    );
+    expect(attributes.get(taskSearchAttributeKeys.campaignId)).toBe('42');
+    expect(attributes.get(taskSearchAttributeKeys.status)).toBe('open');
+    expect(attributes.get(taskSearchAttributeKeys.application)).toBe(org.subject.applicationKey);
+    expect(attributes.get(taskSearchAttributeKeys.policy)).toBe(policy.name);
+    expect(attributes.get(taskSearchAttributeKeys.policyVersion)).toBe(1);
+
+    const description = await handle.describe();
+    const summary = await description.staticSummary();
+    expect(summary).toContain(org.subject.subjectName);
+    expect(summary).toContain(org.subject.resourceName);
+    expect(summary).toContain(org.subject.applicationName);
+    const details = await handle
+      .query<string>('__temporal_workflow_metadata')
+      .catch(() => undefined);
+    expect(JSON.stringify(details)).toContain(`identity ${org.ids.manager}`);
+
+    await handle.executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] });
+    await eventually(
+      async () =>
+        (await handle.describe()).typedSearchAttributes.get(taskSearchAttributeKeys.status),
+      (status) => status === 'certified',
+      { what: 'the status search attribute' },
+    );
   });
 });

@@ -107,6 +107,7 @@ describe('revocation', () => {
       state.log.filter((e) => e.type === 'revocation_updated').map((e) => e.data?.status),
     ).toEqual(['pending_approval', 'provisioning', 'revoked']);
     await recordHistory(handle, 'remove-with-approval');
+    await recordHistory(revocation, 'remove-with-approval-revocation');
   });
 
   it('keeps the access when the removal is denied', async () => {

@@ -1,0 +1,27 @@
+// A review worker in its own process, so tests can kill it with SIGKILL. Configured by
+// environment: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, WORKFLOW_BUNDLE.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { loadNotificationConfig } from '../../activities/notifications/config.js';
+import { Notifier } from '../../activities/notifications/notifier.js';
+import { createOrm } from '../../db/orm.js';
+import { logger } from '../../runtime/logger.js';
+import { installTemporalRuntime } from '../../runtime/temporal-runtime.js';
+
+const env = process.env;
+installTemporalRuntime(logger);
+const orm = await createOrm(env.DATABASE_URL!);
+const worker = await Worker.create({
+  connection: await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! }),
+  taskQueue: env.TASK_QUEUE!,
+  workflowBundle: { codePath: env.WORKFLOW_BUNDLE! },
+  activities: createActivities({
+    orm,
+    log: logger,
+    notifier: new Notifier(orm, loadNotificationConfig({}), logger),
+  }),
+  maxCachedWorkflows: 100,
+});
+process.stdout.write('worker ready\n');
+await worker.run();
+await orm.close();
