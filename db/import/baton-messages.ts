@@ -1,6 +1,7 @@
 /**
  * Decoders for the Baton v2 protobuf messages stored in c1z files (package
- * `c1.connector.v2`). Only the fields Recert reads are decoded; the others are skipped.
+ * `c1.connector.v2`). Only the fields Recert reads are decoded; the others, such as the
+ * free-form `profile` Structs, are skipped.
  * Field numbers are those of ConductorOne's public baton-sdk definitions.
  */
 import { ProtobufReader, WireType } from './protobuf-reader.js';
@@ -24,7 +25,6 @@ export interface BatonUserTrait {
   loginAliases: string[];
   createdAt?: Date;
   lastLogin?: Date;
-  profile?: Record<string, unknown>;
 }
 
 /** `c1.connector.v2.Resource`, with the traits Recert reads from its annotations. */
@@ -35,7 +35,6 @@ export interface BatonResource {
   description?: string;
   user?: BatonUserTrait;
   isGroup: boolean;
-  profile?: Record<string, unknown>;
   /** `Resource.status`, set by newer connectors on any resource type. */
   status?: BatonUserStatus;
 }
@@ -97,61 +96,6 @@ function decodeTimestamp(reader: ProtobufReader): Date | undefined {
   return new Date(seconds * 1000 + Math.floor(nanos / 1e6));
 }
 
-/** `google.protobuf.Value` as plain JSON. */
-function decodeValue(reader: ProtobufReader): unknown {
-  let value: unknown = null;
-  while (reader.next()) {
-    switch (reader.fieldNumber) {
-      case 2:
-        value = reader.double();
-        break;
-      case 3:
-        value = reader.string();
-        break;
-      case 4:
-        value = reader.bool();
-        break;
-      case 5:
-        value = decodeStruct(reader.message());
-        break;
-      case 6: {
-        const list = reader.message();
-        const items: unknown[] = [];
-        while (list.next()) {
-          if (list.fieldNumber === 1) items.push(decodeValue(list.message()));
-          else list.skip();
-        }
-        value = items;
-        break;
-      }
-      default:
-        reader.skip();
-    }
-  }
-  return value;
-}
-
-/** `google.protobuf.Struct` as a plain object. */
-function decodeStruct(reader: ProtobufReader): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  while (reader.next()) {
-    if (reader.fieldNumber !== 1) {
-      reader.skip();
-      continue;
-    }
-    const entry = reader.message();
-    let key = '';
-    let value: unknown = null;
-    while (entry.next()) {
-      if (entry.fieldNumber === 1) key = entry.string();
-      else if (entry.fieldNumber === 2) value = decodeValue(entry.message());
-      else entry.skip();
-    }
-    result[key] = value;
-  }
-  return result;
-}
-
 function decodeUserTrait(reader: ProtobufReader): BatonUserTrait {
   const trait: BatonUserTrait = {
     emails: [],
@@ -182,9 +126,6 @@ function decodeUserTrait(reader: ProtobufReader): BatonUserTrait {
         }
         break;
       }
-      case 3:
-        trait.profile = decodeStruct(reader.message());
-        break;
       case 5:
         trait.accountType = ACCOUNT_TYPES[reader.varint()] ?? 'unspecified';
         break;
@@ -220,14 +161,7 @@ function applyResourceAnnotation(resource: BatonResource, reader: ProtobufReader
   }
   if (!value) value = new Uint8Array();
   if (typeName === 'UserTrait') resource.user = decodeUserTrait(new ProtobufReader(value));
-  else if (typeName === 'GroupTrait') {
-    resource.isGroup = true;
-    const group = new ProtobufReader(value);
-    while (group.next()) {
-      if (group.fieldNumber === 2) resource.profile = decodeStruct(group.message());
-      else group.skip();
-    }
-  }
+  else if (typeName === 'GroupTrait') resource.isGroup = true;
 }
 
 export function decodeResource(bytes: Uint8Array): BatonResource {
@@ -252,9 +186,6 @@ function readResource(reader: ProtobufReader): BatonResource {
         break;
       case 5:
         resource.description = reader.string();
-        break;
-      case 9:
-        resource.profile = decodeStruct(reader.message());
         break;
       case 11: {
         const status = reader.message();

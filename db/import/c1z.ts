@@ -3,11 +3,11 @@
  * `v1_*` tables hold one protobuf-encoded Baton message per row. Each Baton user becomes an
  * account and, matched by email or login, an identity; every entitlement becomes a resource.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { decompress } from 'fzstd';
+import { Decompress } from 'fzstd';
 import {
   decodeEntitlement,
   decodeGrant,
@@ -77,24 +77,12 @@ export const c1zImporter: Importer = {
       );
     }
 
-    let database: Uint8Array;
-    try {
-      database = decompress(bytes.subarray(5));
-    } catch (error) {
-      throw new ImportFileError(
-        options.file,
-        `the c1z file is truncated or corrupt: its zstd stream cannot be decompressed (${(error as Error).message}). ` +
-          'Copy or download the file again.',
-      );
-    }
-
     // better-sqlite3 cannot open a WAL-mode database from memory, so the decompressed bytes
     // go to a private temporary folder that is removed whatever happens.
     const folder = await mkdtemp(join(tmpdir(), 'recert-c1z-'));
     const path = join(folder, 'sync.db');
     try {
-      await writeFile(path, database, { mode: 0o600 });
-      database = new Uint8Array();
+      await decompressToFile(bytes.subarray(5), path, options.file);
       let sqlite: Database.Database;
       try {
         sqlite = new Database(path, { readonly: true, fileMustExist: true });
@@ -115,6 +103,41 @@ export const c1zImporter: Importer = {
     }
   },
 };
+
+/**
+ * Decompresses the zstd stream into `path`. Each decompressed block is handed to the file
+ * as soon as it exists; the writes run on libuv's thread pool while decompression goes on.
+ */
+async function decompressToFile(compressed: Uint8Array, path: string, file: string) {
+  const handle = await open(path, 'wx', 0o600);
+  const writes: Promise<unknown>[] = [];
+  let position = 0;
+  let finished = false;
+  try {
+    const stream = new Decompress((chunk, final) => {
+      // The decoder may reuse its buffers, so each write gets its own copy.
+      writes.push(handle.write(chunk.slice(), 0, chunk.length, position));
+      position += chunk.length;
+      if (final) finished = true;
+    });
+    const step = 1 << 20;
+    for (let offset = 0; offset < compressed.length; offset += step) {
+      const end = Math.min(offset + step, compressed.length);
+      stream.push(compressed.subarray(offset, end), end === compressed.length);
+    }
+    if (!finished) throw new Error('unexpected end of the zstd stream');
+  } catch (error) {
+    throw new ImportFileError(
+      file,
+      `the c1z file is truncated or corrupt: its zstd stream cannot be decompressed (${(error as Error).message}). ` +
+        'Copy or download the file again.',
+    );
+  } finally {
+    await Promise.allSettled(writes);
+    await handle.close();
+  }
+  await Promise.all(writes);
+}
 
 function corrupt(file: string, error: unknown) {
   return new ImportFileError(
@@ -205,8 +228,8 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
   // kept by its `type:id` key so entitlements and grants can name their parent object.
   const objects = new Map<string, BatonResource>();
   let appName: string | undefined;
-  const accounts = new UniqueRows<AccountRow>(file, 'user', badRows, warnings);
-  const groups = new UniqueRows<GroupRow>(file, 'group', badRows, warnings);
+  const accounts = new UniqueRows<AccountRow>(file, 'user', badRows, warnings, 'v1_resources row');
+  const groups = new UniqueRows<GroupRow>(file, 'group', badRows, warnings, 'v1_resources row');
   const identities = new Map<string, NormalisedImport['identities'][number]>();
   const applicationKey = options.application ?? defaultApplicationKey(file);
 
@@ -274,17 +297,23 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
           });
         }
       }
-      accounts.add(key, account, location);
+      accounts.add(key, account, id);
     } else if (isGroupType(typeId) || resource.isGroup) {
       groups.add(
         key,
         { applicationKey, externalId: key, displayName: resource.displayName || key },
-        location,
+        id,
       );
     }
   }
 
-  const resources = new UniqueRows<ResourceRow>(file, 'entitlement', badRows, warnings);
+  const resources = new UniqueRows<ResourceRow>(
+    file,
+    'entitlement',
+    badRows,
+    warnings,
+    'v1_entitlements row',
+  );
   for (const [id, externalId, data] of sqlite
     .prepare('select id, external_id, data from v1_entitlements where sync_id = ?')
     .raw()
@@ -333,19 +362,16 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
         riskLevel: grantsOwnership ? 'high' : undefined,
         grantsOwnership,
       },
-      location,
+      id,
     );
   }
 
   // Principals that are neither users nor groups (a role granted to a role, say) can still
   // hold resources; Recert stores them as principal groups so their grants are kept.
   const resourceNames = new Map(resources.values().map((row) => [row.externalId, row.displayName]));
-  const grants = new UniqueRows<NormalisedImport['grants'][number]>(
-    file,
-    'grant',
-    badRows,
-    warnings,
-  );
+  // The c1z schema has a unique index on (external_id, sync_id), so grant ids cannot repeat
+  // within a sync and need no duplicate check.
+  const grants: NormalisedImport['grants'] = [];
   for (const [id, externalId, entitlementId, principalType, principalId, data] of sqlite
     .prepare(
       `select id, external_id, entitlement_id, principal_resource_type_id, principal_resource_id, data
@@ -410,19 +436,15 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
     const inherited =
       sources.length > 0 &&
       !decoded.sources.some((source) => source.entitlementId === resourceId || source.isDirect);
-    grants.add(
-      decoded.id || externalId,
-      {
-        applicationKey,
-        externalId: decoded.id || externalId,
-        resourceExternalId: resourceId,
-        principalType: type,
-        principalExternalId: principalKey,
-        inherited,
-        sources,
-      },
-      location,
-    );
+    grants.push({
+      applicationKey,
+      externalId: decoded.id || externalId,
+      resourceExternalId: resourceId,
+      principalType: type,
+      principalExternalId: principalKey,
+      inherited,
+      sources,
+    });
   }
   options.onProgress?.(total, total, 'reading');
 
@@ -431,7 +453,7 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
   result.accounts = accounts.values();
   result.groups = groups.values();
   result.resources = resources.values();
-  result.grants = grants.values();
+  result.grants = grants;
   return result;
 }
 

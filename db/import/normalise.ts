@@ -84,36 +84,46 @@ function fromEpoch(value: number): Date | undefined {
  * Recert cannot tell which of the two is right.
  */
 export class UniqueRows<T> {
-  private readonly rows = new Map<string, { row: T; location: string }>();
+  private readonly rows = new Map<string, { row: T; location: string | number }>();
 
+  /**
+   * `locationPrefix` turns numeric locations into text only when a repeat is reported,
+   * such as `v1_grants row` and 42 into `v1_grants row 42`, which saves work on large files.
+   */
   constructor(
     private readonly file: string,
     private readonly what: string,
     private readonly badRows: BadRow[],
     private readonly warnings: BadRow[],
+    private readonly locationPrefix = 'row',
   ) {}
 
   /** Adds a row; returns false when it repeats an earlier one. */
-  add(key: string, row: T, location: string): boolean {
+  add(key: string, row: T, at: string | number): boolean {
     const earlier = this.rows.get(key);
     if (!earlier) {
-      this.rows.set(key, { row, location });
+      this.rows.set(key, { row, location: at });
       return true;
     }
+    const location = this.describe(at);
     if (isDeepStrictEqual(earlier.row, row)) {
       this.warnings.push({
         file: this.file,
         location,
-        reason: `duplicate ${this.what} "${key}", identical to ${earlier.location}; imported once`,
+        reason: `duplicate ${this.what} "${key}", identical to ${this.describe(earlier.location)}; imported once`,
       });
     } else {
       this.badRows.push({
         file: this.file,
         location,
-        reason: `duplicate ${this.what} "${key}" with different values from ${earlier.location}; keep one of the two`,
+        reason: `duplicate ${this.what} "${key}" with different values from ${this.describe(earlier.location)}; keep one of the two`,
       });
     }
     return false;
+  }
+
+  private describe(at: string | number): string {
+    return typeof at === 'number' ? `${this.locationPrefix} ${at}` : at;
   }
 
   has(key: string): boolean {

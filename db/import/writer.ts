@@ -1,17 +1,19 @@
 /**
- * Stores a normalised import with set-based SQL: every kind of row is streamed with COPY
- * into a temporary staging table, then merged into the real tables with
- * `INSERT ... ON CONFLICT` and `UPDATE ... FROM`, all in one transaction.
+ * Stores a normalised import in one transaction with set-based SQL (see table-sync.ts):
+ * the stored rows of the imported applications are read once and compared in memory, new
+ * rows are copied straight into the tables with COPY, and changes, sightings and removals
+ * are applied with one `UPDATE ... FROM` or `UPDATE ... WHERE id = any(...)` per table.
  *
- * Snapshot semantics: every row the file contains gets `last_seen_at = now()`, which in
- * PostgreSQL is the start time of the transaction. Afterwards, rows of the same
- * applications whose `last_seen_at` is older were not in the file and get `removed_at`.
+ * Snapshot semantics: rows of the imported applications that the file no longer contains
+ * get `removed_at` instead of being deleted, so reviews and history keep pointing at them.
  * A row that comes back later has `removed_at` cleared and keeps its id and first-seen time.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type { ImportCounts } from '../entities/import-run.entity.js';
 import { copyRows, type CopyValue } from './copy.js';
-import type { NormalisedImport } from './types.js';
+import { rowKey, syncTable } from './table-sync.js';
+import type { IdentityRow, NormalisedImport } from './types.js';
 
 /** Row counts of one import: what the file holds, what was added and what was marked removed. */
 export interface WriteCounts {
@@ -42,244 +44,170 @@ export interface WriteOptions {
 // at once could each create the same identity. The number is arbitrary but fixed.
 const IMPORT_LOCK = 7_316_402;
 
-async function count(client: pg.ClientBase, sql: string, values: unknown[] = []): Promise<number> {
-  const result = await client.query<{ count: string }>(sql, values);
-  return Number(result.rows[0]?.count ?? 0);
-}
-
-/** Writes one import in a single transaction and returns its counts. */
+/**
+ * Writes one import in a single transaction and returns its counts.
+ *
+ * Applications the file names are created first, in a transaction of their own: every
+ * foreign-key check of the import's rows locks its application row, and locking a row that
+ * the same transaction inserted or updated is many times slower, which dominated large
+ * imports. An application created this way is deleted again when the import fails or is a
+ * dry run and left it empty.
+ */
 export async function writeImport(
   client: pg.ClientBase,
   data: NormalisedImport,
   options: WriteOptions,
 ): Promise<WriteCounts> {
-  await client.query('begin');
+  await client.query('select pg_advisory_lock($1)', [IMPORT_LOCK]);
   try {
-    const counts = await merge(client, data, options);
-    await client.query(options.dryRun ? 'rollback' : 'commit');
-    return counts;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
+    const { ids: applicationIds, created } = await ensureApplications(client, data);
+    await client.query('begin');
+    try {
+      const counts = await merge(client, data, options, applicationIds);
+      await client.query(options.dryRun ? 'rollback' : 'commit');
+      if (options.dryRun) await deleteIfEmpty(client, created);
+      return counts;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      await deleteIfEmpty(client, created).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [IMPORT_LOCK]).catch(() => undefined);
   }
 }
 
-async function merge(client: pg.ClientBase, data: NormalisedImport, options: WriteOptions) {
+async function merge(
+  client: pg.ClientBase,
+  data: NormalisedImport,
+  options: WriteOptions,
+  applicationIds: Map<string, number>,
+) {
   const stage = (name: string) => options.onStage?.(name);
-  await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
   await client.query(`set local work_mem = '64MB'`);
 
   stage('applications');
-  const applicationIds = await upsertApplications(client, data);
+  await updateApplications(client, data);
   const appIds = [...applicationIds.values()];
-  await client.query(
-    'create temp table stage_app (key text primary key, id int not null) on commit drop',
-  );
-  await copyRows(
-    client,
-    'stage_app',
-    ['key', 'id'],
-    [...applicationIds].map(([key, id]) => [key, id]),
-  );
+  const appId = (key: string) => applicationIds.get(key)!;
+  const markRemoved = !data.partial;
 
   stage('identities');
-  const identitiesAdded = await mergeIdentities(client, data);
+  const identities = await mergeIdentities(client, data);
 
   stage('accounts');
-  await client.query(`create temp table stage_account (
-    application_key text, external_id text, login text, email text, display_name text,
-    account_type text, status text, last_login_at timestamptz, identity_key text) on commit drop`);
-  await copyRows(
-    client,
-    'stage_account',
-    [
-      'application_key',
-      'external_id',
-      'login',
-      'email',
-      'display_name',
-      'account_type',
-      'status',
-      'last_login_at',
-      'identity_key',
+  const accounts = await syncTable(client, {
+    table: 'account',
+    applicationIds: appIds,
+    markRemoved,
+    columns: [
+      { name: 'login', kind: 'text' },
+      { name: 'email', kind: 'text' },
+      { name: 'display_name', kind: 'text' },
+      // An account the file does not link keeps the identity matching gave it earlier.
+      { name: 'identity_id', kind: 'int', keepStoredWhenMissing: true },
+      { name: 'account_type', kind: 'text' },
+      { name: 'status', kind: 'text' },
+      { name: 'last_login_at', kind: 'timestamp', keepStoredWhenMissing: true },
     ],
-    mapRows(data.accounts, (row) => [
-      row.applicationKey,
-      row.externalId,
-      row.login,
-      row.email,
-      row.displayName,
-      row.accountType,
-      row.status,
-      row.lastLoginAt,
-      row.identityKey,
-    ]),
-  );
-  await client.query('analyze stage_account');
-  const accountsAdded = await count(
-    client,
-    `with upserted as (
-       insert into account as a (application_id, external_id, login, email, display_name, identity_id,
-         account_type, status, last_login_at, first_seen_at, last_seen_at, removed_at)
-       select app.id, s.external_id, s.login, s.email, s.display_name, i.id,
-         s.account_type, s.status, s.last_login_at, now(), now(), null
-       from stage_account s
-       join stage_app app on app.key = s.application_key
-       left join identity i on i.external_key = s.identity_key
-       on conflict (application_id, external_id) do update set
-         login = excluded.login, email = excluded.email, display_name = excluded.display_name,
-         identity_id = coalesce(excluded.identity_id, a.identity_id),
-         account_type = excluded.account_type, status = excluded.status,
-         last_login_at = coalesce(excluded.last_login_at, a.last_login_at),
-         last_seen_at = now(), removed_at = null
-       returning (xmax = 0) as inserted)
-     select count(*) filter (where inserted) as count from upserted`,
-  );
+    rows: data.accounts.map((row) => ({
+      applicationId: appId(row.applicationKey),
+      externalId: row.externalId,
+      values: [
+        row.login,
+        row.email,
+        row.displayName,
+        row.identityKey ? identities.ids.get(row.identityKey) : null,
+        row.accountType,
+        row.status,
+        row.lastLoginAt,
+      ],
+    })),
+  });
 
   stage('matching identities');
   await linkAccountsToIdentities(client, data.identityMode === 'directory' ? undefined : appIds);
 
   stage('groups');
-  await client.query(
-    'create temp table stage_group (application_key text, external_id text, display_name text) on commit drop',
-  );
-  await copyRows(
-    client,
-    'stage_group',
-    ['application_key', 'external_id', 'display_name'],
-    mapRows(data.groups, (row) => [row.applicationKey, row.externalId, row.displayName]),
-  );
-  const groupsAdded = await count(
-    client,
-    `with upserted as (
-       insert into principal_group as g (application_id, external_id, display_name, first_seen_at, last_seen_at, removed_at)
-       select app.id, s.external_id, s.display_name, now(), now(), null
-       from stage_group s join stage_app app on app.key = s.application_key
-       on conflict (application_id, external_id) do update set
-         display_name = excluded.display_name, last_seen_at = now(), removed_at = null
-       returning (xmax = 0) as inserted)
-     select count(*) filter (where inserted) as count from upserted`,
-  );
+  const groups = await syncTable(client, {
+    table: 'principal_group',
+    applicationIds: appIds,
+    markRemoved,
+    columns: [{ name: 'display_name', kind: 'text' }],
+    rows: data.groups.map((row) => ({
+      applicationId: appId(row.applicationKey),
+      externalId: row.externalId,
+      values: [row.displayName],
+    })),
+  });
 
   stage('resources');
-  await client.query(`create temp table stage_resource (
-    application_key text, external_id text, display_name text, description text, resource_type text,
-    parent_external_id text, parent_name text, slug text, risk_level text, grants_ownership boolean,
-    owner_emails text) on commit drop`);
-  await copyRows(
-    client,
-    'stage_resource',
-    [
-      'application_key',
-      'external_id',
-      'display_name',
-      'description',
-      'resource_type',
-      'parent_external_id',
-      'parent_name',
-      'slug',
-      'risk_level',
-      'grants_ownership',
-      'owner_emails',
+  const resources = await syncTable(client, {
+    table: 'resource',
+    applicationIds: appIds,
+    markRemoved,
+    columns: [
+      { name: 'display_name', kind: 'text' },
+      { name: 'description', kind: 'text' },
+      { name: 'resource_type', kind: 'text' },
+      { name: 'parent_external_id', kind: 'text' },
+      { name: 'parent_name', kind: 'text' },
+      { name: 'slug', kind: 'text' },
+      // A risk level the file does not give keeps the stored one, which an administrator
+      // may have set by hand.
+      { name: 'risk_level', kind: 'text', keepStoredWhenMissing: true, defaultForNew: 'medium' },
+      { name: 'grants_ownership', kind: 'bool' },
     ],
-    mapRows(data.resources, (row) => [
-      row.applicationKey,
-      row.externalId,
-      row.displayName,
-      row.description,
-      row.resourceType,
-      row.parentExternalId,
-      row.parentName,
-      row.slug,
-      row.riskLevel,
-      row.grantsOwnership,
-      row.ownerEmails?.length ? row.ownerEmails.join(';') : null,
-    ]),
-  );
-  await client.query('analyze stage_resource');
-  const resourcesAdded = await count(
-    client,
-    `with upserted as (
-       insert into resource as r (application_id, external_id, display_name, description, resource_type,
-         parent_external_id, parent_name, slug, risk_level, grants_ownership, last_seen_at, removed_at)
-       select app.id, s.external_id, s.display_name, s.description, s.resource_type,
-         s.parent_external_id, s.parent_name, s.slug, coalesce(s.risk_level, 'medium'), s.grants_ownership, now(), null
-       from stage_resource s join stage_app app on app.key = s.application_key
-       on conflict (application_id, external_id) do update set
-         display_name = excluded.display_name, description = excluded.description,
-         resource_type = excluded.resource_type, parent_external_id = excluded.parent_external_id,
-         parent_name = excluded.parent_name, slug = excluded.slug,
-         grants_ownership = excluded.grants_ownership, last_seen_at = now(), removed_at = null
-       returning (xmax = 0) as inserted)
-     select count(*) filter (where inserted) as count from upserted`,
-  );
-  // A risk level the file does not give keeps the stored one, which an administrator may
-  // have set by hand.
-  await client.query(
-    `update resource r set risk_level = s.risk_level
-     from stage_resource s join stage_app app on app.key = s.application_key
-     where r.application_id = app.id and r.external_id = s.external_id
-       and s.risk_level is not null and r.risk_level is distinct from s.risk_level`,
-  );
+    rows: data.resources.map((row) => ({
+      applicationId: appId(row.applicationKey),
+      externalId: row.externalId,
+      values: [
+        row.displayName,
+        row.description,
+        row.resourceType,
+        row.parentExternalId,
+        row.parentName,
+        row.slug,
+        row.riskLevel,
+        row.grantsOwnership,
+      ],
+    })),
+  });
 
   stage('grants');
-  await client.query(`create temp table stage_grant (
-    application_key text, external_id text, resource_external_id text, principal_type text,
-    principal_external_id text, inherited boolean, sources jsonb) on commit drop`);
-  await copyRows(
-    client,
-    'stage_grant',
-    [
-      'application_key',
-      'external_id',
-      'resource_external_id',
-      'principal_type',
-      'principal_external_id',
-      'inherited',
-      'sources',
+  const grants = await syncTable(client, {
+    table: '"grant"',
+    returnIds: false,
+    applicationIds: appIds,
+    markRemoved,
+    columns: [
+      { name: 'resource_id', kind: 'int' },
+      { name: 'principal_type', kind: 'text' },
+      { name: 'account_id', kind: 'int' },
+      { name: 'group_id', kind: 'int' },
+      { name: 'inherited', kind: 'bool' },
+      { name: 'sources', kind: 'json' },
     ],
-    mapRows(data.grants, (row) => [
-      row.applicationKey,
-      row.externalId,
-      row.resourceExternalId,
-      row.principalType,
-      row.principalExternalId,
-      row.inherited,
-      JSON.stringify(row.sources),
-    ]),
-  );
-  await client.query('analyze stage_grant');
-  const grantsAdded = await count(
-    client,
-    `with upserted as (
-       insert into "grant" as g (application_id, resource_id, principal_type, account_id, group_id, external_id,
-         inherited, sources, first_seen_at, last_seen_at, removed_at)
-       select app.id, r.id, s.principal_type, a.id, pg.id, s.external_id, s.inherited, s.sources, now(), now(), null
-       from stage_grant s
-       join stage_app app on app.key = s.application_key
-       join resource r on r.application_id = app.id and r.external_id = s.resource_external_id
-       left join account a on s.principal_type = 'account' and a.application_id = app.id and a.external_id = s.principal_external_id
-       left join principal_group pg on s.principal_type = 'group' and pg.application_id = app.id and pg.external_id = s.principal_external_id
-       on conflict (application_id, external_id) do update set
-         resource_id = excluded.resource_id, principal_type = excluded.principal_type,
-         account_id = excluded.account_id, group_id = excluded.group_id,
-         inherited = excluded.inherited, sources = excluded.sources,
-         last_seen_at = now(), removed_at = null
-       returning (xmax = 0) as inserted)
-     select count(*) filter (where inserted) as count from upserted`,
-  );
-
-  stage('removals');
-  const removedFrom = data.partial ? [] : appIds;
-  const removed = {
-    grants: await markRemoved(client, '"grant"', removedFrom),
-    accounts: await markRemoved(client, 'account', removedFrom),
-    groups: await markRemoved(client, 'principal_group', removedFrom),
-    resources: await markRemoved(client, 'resource', removedFrom),
-  };
+    rows: data.grants.map((row) => {
+      const applicationId = appId(row.applicationKey);
+      const principal = rowKey(applicationId, row.principalExternalId);
+      return {
+        applicationId,
+        externalId: row.externalId,
+        values: [
+          resources.ids.get(rowKey(applicationId, row.resourceExternalId)),
+          row.principalType,
+          row.principalType === 'account' ? accounts.ids.get(principal) : null,
+          row.principalType === 'group' ? groups.ids.get(principal) : null,
+          row.inherited,
+          JSON.stringify(row.sources),
+        ],
+      };
+    }),
+  });
 
   stage('owners');
-  await mergeResourceOwners(client, appIds);
+  await mergeResourceOwners(client, data, appIds, resources.ids, applicationIds);
   await mergeApplicationOwners(client, data);
 
   await options.beforeCommit?.(client, applicationIds);
@@ -291,30 +219,30 @@ async function merge(client: pg.ClientBase, data: NormalisedImport, options: Wri
     resources: data.resources.length,
     grants: data.grants.length,
     added: {
-      identities: identitiesAdded,
-      accounts: accountsAdded,
-      groups: groupsAdded,
-      resources: resourcesAdded,
-      grants: grantsAdded,
+      identities: identities.added,
+      accounts: accounts.added,
+      groups: groups.added,
+      resources: resources.added,
+      grants: grants.added,
     },
-    removed,
+    removed: {
+      grants: grants.removed,
+      accounts: accounts.removed,
+      groups: groups.removed,
+      resources: resources.removed,
+    },
   } satisfies WriteCounts;
 }
 
-function* mapRows<T>(rows: T[], map: (row: T) => CopyValue[]): Iterable<CopyValue[]> {
-  for (const row of rows) yield map(row);
-}
-
-async function upsertApplications(client: pg.ClientBase, data: NormalisedImport) {
+/** Creates the applications that do not exist yet, in a transaction of their own. */
+async function ensureApplications(client: pg.ClientBase, data: NormalisedImport) {
   const ids = new Map<string, number>();
+  const created: number[] = [];
   for (const application of data.applications) {
-    const result = await client.query<{ id: number }>(
-      `insert into application as a (key, name, description, risk_level)
+    const inserted = await client.query<{ id: number }>(
+      `insert into application (key, name, description, risk_level)
        values ($1::text, coalesce($2::text, $1::text), $3::text, coalesce($4::text, 'medium'))
-       on conflict (key) do update set
-         name = coalesce($2::text, a.name), description = coalesce($3::text, a.description),
-         risk_level = coalesce($4::text, a.risk_level)
-       returning id`,
+       on conflict (key) do nothing returning id`,
       [
         application.key,
         application.name ?? null,
@@ -322,33 +250,144 @@ async function upsertApplications(client: pg.ClientBase, data: NormalisedImport)
         application.riskLevel ?? null,
       ],
     );
-    ids.set(application.key, result.rows[0]!.id);
+    if (inserted.rows[0]) {
+      created.push(inserted.rows[0].id);
+      ids.set(application.key, inserted.rows[0].id);
+    } else {
+      const existing = await client.query<{ id: number }>(
+        'select id from application where key = $1',
+        [application.key],
+      );
+      ids.set(application.key, existing.rows[0]!.id);
+    }
   }
-  return ids;
+  return { ids, created };
 }
 
-async function mergeIdentities(client: pg.ClientBase, data: NormalisedImport): Promise<number> {
-  await client.query(`create temp table stage_identity (
-    key text, email text, login text, display_name text, department text, title text,
-    employee_number text, manager_key text, manager_ref text, employment_status text,
-    terminated_at timestamptz) on commit drop`);
+/** Updates the name, description and risk level a file gives, only where they differ. */
+async function updateApplications(client: pg.ClientBase, data: NormalisedImport) {
+  for (const application of data.applications) {
+    if (!application.name && !application.description && !application.riskLevel) continue;
+    await client.query(
+      `update application set name = coalesce($2::text, name), description = coalesce($3::text, description),
+         risk_level = coalesce($4::text, risk_level)
+       where key = $1 and (name, description, risk_level) is distinct from
+         (coalesce($2::text, name), coalesce($3::text, description), coalesce($4::text, risk_level))`,
+      [
+        application.key,
+        application.name ?? null,
+        application.description ?? null,
+        application.riskLevel ?? null,
+      ],
+    );
+  }
+}
+
+/** Deletes applications this import created when no rows refer to them. */
+async function deleteIfEmpty(client: pg.ClientBase, applicationIds: number[]) {
+  if (applicationIds.length === 0) return;
+  await client.query(
+    `delete from application a where a.id = any($1::int[])
+       and not exists (select 1 from account x where x.application_id = a.id)
+       and not exists (select 1 from resource x where x.application_id = a.id)
+       and not exists (select 1 from principal_group x where x.application_id = a.id)
+       and not exists (select 1 from "grant" x where x.application_id = a.id)`,
+    [applicationIds],
+  );
+}
+
+/**
+ * Adds the identities the file names and, for a directory, updates their attributes and
+ * managers. Identities are shared by all applications, so none is ever marked removed.
+ */
+async function mergeIdentities(client: pg.ClientBase, data: NormalisedImport) {
+  const stored = await client.query<{
+    id: number;
+    external_key: string;
+    email: string | null;
+    login: string | null;
+    display_name: string;
+    department: string | null;
+    title: string | null;
+    employee_number: string | null;
+    employment_status: string;
+    terminated_at: Date | null;
+  }>(
+    `select id, external_key, email, login, display_name, department, title, employee_number,
+       employment_status, terminated_at
+     from identity where external_key = any($1::text[])`,
+    [data.identities.map((row) => row.key)],
+  );
+  const storedByKey = new Map(stored.rows.map((row) => [row.external_key, row]));
+  const ids = new Map<string, number>();
+  const fresh: IdentityRow[] = [];
+  const changed: CopyValue[][] = [];
+  for (const row of data.identities) {
+    const existing = storedByKey.get(row.key);
+    if (!existing) {
+      fresh.push(row);
+      continue;
+    }
+    ids.set(row.key, existing.id);
+    if (data.identityMode === 'directory') {
+      const values: CopyValue[] = [
+        existing.id,
+        row.email ?? null,
+        row.login ?? existing.login,
+        row.displayName,
+        row.department ?? null,
+        row.title ?? null,
+        row.employeeNumber ?? null,
+        row.employmentStatus ?? 'active',
+        row.terminatedAt ?? null,
+      ];
+      const current = [
+        existing.id,
+        existing.email,
+        existing.login,
+        existing.display_name,
+        existing.department,
+        existing.title,
+        existing.employee_number,
+        existing.employment_status,
+        existing.terminated_at,
+      ];
+      if (!isDeepStrictEqual(values, current)) changed.push(values);
+    } else if (!existing.login && row.login) {
+      // Account sources add people they name but never overwrite what a directory stored,
+      // except to fill in a login that makes later matching possible.
+      changed.push([
+        existing.id,
+        existing.email,
+        row.login,
+        existing.display_name,
+        existing.department,
+        existing.title,
+        existing.employee_number,
+        existing.employment_status,
+        existing.terminated_at,
+      ]);
+    }
+  }
+
+  const maxId = await client.query<{ max: number }>(
+    'select coalesce(max(id), 0) as max from identity',
+  );
+  const columns = [
+    'email',
+    'login',
+    'display_name',
+    'department',
+    'title',
+    'employee_number',
+    'employment_status',
+    'terminated_at',
+  ];
   await copyRows(
     client,
-    'stage_identity',
-    [
-      'key',
-      'email',
-      'login',
-      'display_name',
-      'department',
-      'title',
-      'employee_number',
-      'manager_key',
-      'manager_ref',
-      'employment_status',
-      'terminated_at',
-    ],
-    mapRows(data.identities, (row) => [
+    'identity',
+    ['external_key', ...columns],
+    fresh.map((row) => [
       row.key,
       row.email,
       row.login,
@@ -356,58 +395,60 @@ async function mergeIdentities(client: pg.ClientBase, data: NormalisedImport): P
       row.department,
       row.title,
       row.employeeNumber,
-      row.managerKey,
-      row.managerRef,
-      row.employmentStatus,
+      row.employmentStatus ?? 'active',
       row.terminatedAt,
     ]),
   );
-  await client.query('analyze stage_identity');
-
-  if (data.identityMode !== 'directory') {
-    // Account sources add people they name but never overwrite what a directory stored.
-    return count(
-      client,
-      `with inserted as (
-         insert into identity (external_key, email, login, display_name, department, title, employee_number)
-         select key, email, login, display_name, department, title, employee_number from stage_identity
-         on conflict (external_key) do update set login = excluded.login
-           where identity.login is null and excluded.login is not null
-         returning (xmax = 0) as inserted)
-       select count(*) filter (where inserted) as count from inserted`,
+  if (fresh.length > 0) {
+    // Sequence values only grow, so the identities added now have ids above the old maximum.
+    const added = await client.query<{ id: number; external_key: string }>(
+      'select id, external_key from identity where id > $1',
+      [maxId.rows[0]!.max],
+    );
+    for (const row of added.rows) ids.set(row.external_key, row.id);
+  }
+  if (changed.length > 0) {
+    await client.query(
+      `create temp table stage_identity_change on commit drop as select id, ${columns.join(', ')} from identity limit 0`,
+    );
+    await copyRows(client, 'stage_identity_change', ['id', ...columns], changed);
+    await client.query(
+      `update identity i set ${columns.map((column) => `${column} = s.${column}`).join(', ')}, updated_at = now()
+       from stage_identity_change s where i.id = s.id`,
     );
   }
 
-  const added = await count(
-    client,
-    `with upserted as (
-       insert into identity as i (external_key, email, login, display_name, department, title,
-         employee_number, employment_status, terminated_at)
-       select key, email, login, display_name, department, title, employee_number,
-         coalesce(employment_status, 'active'), terminated_at
-       from stage_identity
-       on conflict (external_key) do update set
-         email = excluded.email, login = coalesce(excluded.login, i.login),
-         display_name = excluded.display_name, department = excluded.department, title = excluded.title,
-         employee_number = excluded.employee_number, employment_status = excluded.employment_status,
-         terminated_at = excluded.terminated_at, updated_at = now()
-       where (i.email, i.login, i.display_name, i.department, i.title, i.employee_number,
-              i.employment_status, i.terminated_at)
-         is distinct from (excluded.email, coalesce(excluded.login, i.login), excluded.display_name,
-              excluded.department, excluded.title, excluded.employee_number,
-              excluded.employment_status, excluded.terminated_at)
-       returning (xmax = 0) as inserted)
-     select count(*) filter (where inserted) as count from upserted`,
-  );
+  if (data.identityMode === 'directory') await mergeManagers(client, data, ids);
+  return { ids, added: fresh.length };
+}
 
-  // The directory is the source of truth for reporting lines: a manager it names replaces
-  // the stored one, and a person it lists without a manager gets none. A manager given by a
-  // bare string is looked up by email, login or employee number among stored identities.
+/**
+ * The directory is the source of truth for reporting lines: a manager it names replaces
+ * the stored one, and a person it lists without a manager gets none. A manager given by a
+ * bare string is looked up by email, login or employee number among stored identities.
+ */
+async function mergeManagers(
+  client: pg.ClientBase,
+  data: NormalisedImport,
+  ids: Map<string, number>,
+) {
+  await client.query(
+    'create temp table stage_manager (id int, manager_id int, manager_ref text) on commit drop',
+  );
+  await copyRows(
+    client,
+    'stage_manager',
+    ['id', 'manager_id', 'manager_ref'],
+    data.identities.map((row) => [
+      ids.get(row.key),
+      row.managerKey ? ids.get(row.managerKey) : null,
+      row.managerRef,
+    ]),
+  );
   await client.query(
     `with resolved as (
-       select s.key, coalesce(by_key.id, by_ref.id) as manager_id
-       from stage_identity s
-       left join identity by_key on by_key.external_key = s.manager_key
+       select s.id, coalesce(s.manager_id, by_ref.id) as manager_id
+       from stage_manager s
        left join lateral (
          select m.id from identity m
          where s.manager_ref is not null
@@ -416,10 +457,9 @@ async function mergeIdentities(client: pg.ClientBase, data: NormalisedImport): P
          order by m.id limit 1) by_ref on true)
      update identity i set manager_id = resolved.manager_id, updated_at = now()
      from resolved
-     where i.external_key = resolved.key and i.manager_id is distinct from resolved.manager_id
+     where i.id = resolved.id and i.manager_id is distinct from resolved.manager_id
        and resolved.manager_id is distinct from i.id`,
   );
-  return added;
 }
 
 /**
@@ -448,21 +488,32 @@ async function linkAccountsToIdentities(client: pg.ClientBase, appIds: number[] 
   );
 }
 
-async function markRemoved(client: pg.ClientBase, table: string, appIds: number[]) {
-  const result = await client.query(
-    `update ${table} set removed_at = now()
-     where application_id = any($1::int[]) and removed_at is null and last_seen_at < now()`,
-    [appIds],
-  );
-  return result.rowCount ?? 0;
-}
-
 /**
  * Sets resource owners where the data says who they are: the identities holding an
  * ownership resource (such as `owner` or `admin`) of the same parent object, and the owners
  * a file names itself. Resources without either keep the owners they have.
  */
-async function mergeResourceOwners(client: pg.ClientBase, appIds: number[]) {
+async function mergeResourceOwners(
+  client: pg.ClientBase,
+  data: NormalisedImport,
+  appIds: number[],
+  resourceIds: Map<string, number>,
+  applicationIds: Map<string, number>,
+) {
+  await client.query(
+    'create temp table explicit_owner (resource_id int, email text) on commit drop',
+  );
+  await copyRows(
+    client,
+    'explicit_owner',
+    ['resource_id', 'email'],
+    data.resources.flatMap((row) =>
+      (row.ownerEmails ?? []).map((email) => [
+        resourceIds.get(rowKey(applicationIds.get(row.applicationKey)!, row.externalId)),
+        email,
+      ]),
+    ),
+  );
   await client.query(
     `create temp table desired_owner on commit drop as
      select distinct r.id as resource_id, a.identity_id
@@ -473,13 +524,7 @@ async function mergeResourceOwners(client: pg.ClientBase, appIds: number[]) {
      join account a on a.id = g.account_id and a.identity_id is not null and a.removed_at is null
      where r.application_id = any($1::int[]) and r.removed_at is null
      union
-     select r.id, i.id
-     from stage_resource s
-     join stage_app app on app.key = s.application_key
-     join resource r on r.application_id = app.id and r.external_id = s.external_id
-     cross join lateral unnest(string_to_array(s.owner_emails, ';')) as owner(email)
-     join identity i on i.external_key = owner.email
-     where s.owner_emails is not null`,
+     select e.resource_id, i.id from explicit_owner e join identity i on i.external_key = e.email`,
     [appIds],
   );
   await client.query(
@@ -488,8 +533,7 @@ async function mergeResourceOwners(client: pg.ClientBase, appIds: number[]) {
      where r.application_id = any($1::int[]) and (
        exists (select 1 from resource o where o.application_id = r.application_id
                and o.parent_external_id = r.parent_external_id and o.grants_ownership)
-       or exists (select 1 from stage_resource s join stage_app app on app.key = s.application_key
-                  where app.id = r.application_id and s.external_id = r.external_id and s.owner_emails is not null))`,
+       or exists (select 1 from explicit_owner e where e.resource_id = r.id))`,
     [appIds],
   );
   await client.query(
