@@ -79,6 +79,7 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
       temporalUiUrl: options.temporalUiUrl,
       log,
       devMode: options.webConfig.devLogin,
+      config: options.webConfig,
     });
     services.web = await new Promise<ServerType>((resolve) => {
       const server = serve(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEmailList } from '../db/role-repository.js';
 import { booleanFlag, parseEnv, port } from '../runtime/env.js';
 
 const schema = z.object({
@@ -26,11 +27,6 @@ export function loadWebConfig(
     ...env,
     RECERT_DEV_LOGIN: env.RECERT_DEV_LOGIN || (defaults.devLogin ? 'true' : undefined),
   });
-  const emails = (list: string) =>
-    list
-      .split(',')
-      .map((email) => email.trim().toLowerCase())
-      .filter(Boolean);
   return {
     port: parsed.RECERT_WEB_PORT,
     host: parsed.RECERT_WEB_HOST,
@@ -39,8 +35,8 @@ export function loadWebConfig(
     devLogin: parsed.RECERT_DEV_LOGIN,
     sessionSecret: parsed.RECERT_SESSION_SECRET,
     sessionIdleMinutes: parsed.RECERT_SESSION_IDLE_MINUTES,
-    superAdminEmails: emails(parsed.RECERT_SUPER_ADMINS),
-    campaignAdminEmails: emails(parsed.RECERT_CAMPAIGN_ADMINS),
+    superAdminEmails: parseEmailList(parsed.RECERT_SUPER_ADMINS),
+    campaignAdminEmails: parseEmailList(parsed.RECERT_CAMPAIGN_ADMINS),
   };
 }
 

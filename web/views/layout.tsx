@@ -1,29 +1,71 @@
 import type { Child } from 'hono/jsx';
+import type { CurrentUser } from '../auth/session.js';
+import { CsrfField } from './components.js';
+import { MainNav } from './nav.js';
 
-/** The page frame: self-hosted htmx and stylesheet, CSRF token for htmx requests. */
+// htmx settings: swap 409 and 422 answers (a rejected action renders its reason in place),
+// and keep htmx from injecting an inline <style> or evaluating code, which the CSP forbids.
+const htmxConfig = JSON.stringify({
+  includeIndicatorStyles: false,
+  allowEval: false,
+  allowScriptTags: false,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '409|422', swap: true, error: false },
+    { code: '[45]..', swap: false, error: true },
+  ],
+});
+
+/**
+ * The page frame: self-hosted htmx and stylesheet, the CSRF token for htmx requests, a skip
+ * link, the main navigation for signed-in users and a live region for request errors.
+ */
 export function Layout(props: {
   title: string;
+  user?: CurrentUser;
+  devMode?: boolean;
+  /** The request path, to mark the current navigation link. */
+  path?: string;
   csrfToken?: string;
-  nav?: Child;
   children?: Child;
 }) {
+  const csrfToken = props.csrfToken ?? props.user?.csrfToken;
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {props.csrfToken ? <meta name="csrf-token" content={props.csrfToken} /> : null}
+        {csrfToken ? <meta name="csrf-token" content={csrfToken} /> : null}
+        <meta name="htmx-config" content={htmxConfig} />
         <title>{`${props.title} · Recert`}</title>
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/htmx.min.js" defer></script>
         <script src="/static/app.js" defer></script>
       </head>
       <body>
+        <a class="skip-link" href="#main">
+          Skip to main content
+        </a>
         <header class="top">
-          <strong>Recert</strong>
-          {props.nav}
+          <a class="brand" href="/reviews">
+            Recert
+          </a>
+          {props.user ? (
+            <>
+              <MainNav user={props.user} devMode={props.devMode ?? false} path={props.path ?? ''} />
+              <form class="sign-out" method="post" action="/logout">
+                <CsrfField token={props.user.csrfToken} />
+                <span class="muted">{props.user.displayName}</span>{' '}
+                <button type="submit">Sign out</button>
+              </form>
+            </>
+          ) : null}
         </header>
-        <main id="main">{props.children}</main>
+        <div id="flash" class="flash" role="alert" aria-live="assertive"></div>
+        <main id="main" tabindex={-1}>
+          {props.children}
+        </main>
       </body>
     </html>
   );

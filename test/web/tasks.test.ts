@@ -1,0 +1,398 @@
+import { describe, expect, it } from 'vitest';
+import { reviewTaskWorkflow } from '../../workflows/review-task.js';
+import { certifyUpdate, getTaskQuery, removeUpdate } from '../../workflows/messages.js';
+import { publishPolicy, step, taskInput } from '../support/fixtures.js';
+import { eventually, uniqueId } from '../support/temporal.js';
+import { buildApp, signInAs, useWebHarness } from './support.js';
+
+const web = useWebHarness();
+
+async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
+  return web.db.orm.em.fork().getConnection().execute<T[]>(query, params);
+}
+
+describe('task detail page', () => {
+  it('shows the grant, the facts and the task log', async () => {
+    const org = await web.seed();
+    const { taskId } = await web.startTask(org, await web.policy());
+    const browser = await web.signInAs(org.ids.manager);
+    const { response, html } = await browser.page(`/tasks/${taskId}`);
+    expect(response.status).toBe(200);
+    expect(html).toContain(org.subject.accountName);
+    expect(html).toContain(org.subject.resourceName);
+    expect(html).toContain(org.subject.applicationName);
+    expect(html).toContain('Grant source</dt><dd>direct');
+    expect(html).toContain('Identities holding this resource');
+    expect(html).toContain('Task started');
+    expect(html).toContain('Assigned');
+    expect(html).toContain('value="certify"');
+    expect(html).not.toContain('Repair');
+  });
+
+  it('shows insights, the recommendation and an inherited source', async () => {
+    const org = await web.seed();
+    const { taskId } = await web.startTask(org, await web.policy(), {
+      subject: { ...org.subject, inherited: true, grantedVia: ['Engineering all-staff'] },
+      insights: {
+        computedAt: new Date().toISOString(),
+        identitiesHoldingResource: 3,
+        peers: { department: { label: 'Engineering', holding: 1, total: 40 } },
+        riskLevel: 'high',
+        accountStatus: 'active',
+        grantKind: 'inherited',
+        inheritedVia: ['Engineering all-staff'],
+        daysSinceLastUse: 200,
+        lastUsedAt: '2026-05-01T00:00:00.000Z',
+      },
+      recommendation: {
+        kind: 'remove',
+        reasons: ['Not used for 200 days', 'Only 1 of 40 peers in Engineering hold it'],
+        ruleVersion: 'test',
+      },
+    });
+    const browser = await web.signInAs(org.ids.manager);
+    const { html } = await browser.page(`/tasks/${taskId}`);
+    expect(html).toContain('via Engineering all-staff');
+    expect(html).toContain('Recommendation: remove this access');
+    expect(html).toContain('<li>Not used for 200 days</li>');
+    expect(html).toContain('1 of 40 in Engineering hold it');
+    expect(html).toContain('name="seenInsightsVersion" value="1"');
+  });
+
+  it('answers 404 for another reviewer’s task', async () => {
+    const org = await web.seed();
+    const { taskId, handle } = await web.startTask(org, await web.policy());
+    const outsider = await web.signInAs(org.ids.outsider);
+    expect((await outsider.request(`/tasks/${taskId}`)).status).toBe(404);
+    expect((await outsider.request(`/tasks/${taskId}/reassign?q=ab`)).status).toBe(404);
+    for (const [path, form] of [
+      ['decide', { decision: 'certify' }],
+      ['comment', { text: 'hello' }],
+      ['reassign', { toIdentityId: org.ids.outsider, reason: 'mine now' }],
+      ['remind', {}],
+      ['revocation', { kind: 'approve' }],
+    ] as const) {
+      const response = await outsider.post(`/tasks/${taskId}/${path}`, form);
+      expect(response.status, path).toBe(404);
+    }
+    expect((await outsider.request('/tasks/no-such-task')).status).toBe(404);
+    expect((await handle.query(getTaskQuery)).log.map((e) => e.type)).not.toContain('commented');
+  });
+});
+
+describe('decisions from the list', () => {
+  it('certifies a row in place', async () => {
+    const org = await web.seed();
+    const { taskId, handle } = await web.startTask(org, await web.policy());
+    const browser = await web.signInAs(org.ids.manager);
+    const response = await browser.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'certify', from: 'row' },
+      { htmx: true },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('hx-trigger')).toBe('task-decided');
+    const html = await response.text();
+    expect(html.startsWith('<li class="task"')).toBe(true);
+    expect(html).toContain('Certified.');
+    expect(html).not.toContain('value="certify"');
+    expect((await handle.query(getTaskQuery)).status).toBe('certified');
+  });
+
+  it('asks for a required comment in the row', async () => {
+    const org = await web.seed();
+    const policy = await web.policy({ commentRequired: { certify: false, remove: true } });
+    const { taskId, handle } = await web.startTask(org, policy);
+    const browser = await web.signInAs(org.ids.manager);
+    const list = await browser.page('/reviews');
+    expect(list.html).toContain('Comment (required to remove)');
+
+    const missing = await browser.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'remove', from: 'row' },
+      { htmx: true },
+    );
+    expect(missing.status).toBe(422);
+    const fragment = await missing.text();
+    expect(fragment).toContain('A comment is required to remove');
+    expect(fragment).toMatch(/<textarea[^>]*name="comment"[^>]*data-focus/);
+    expect((await handle.query(getTaskQuery)).status).toBe('open');
+
+    const done = await browser.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'remove', from: 'row', comment: 'Left the team' },
+      { htmx: true },
+    );
+    expect(done.status).toBe(200);
+    const state = await handle.query(getTaskQuery);
+    expect(state.status).toBe('removed');
+    expect(state.log.find((e) => e.type === 'removed')?.comment).toBe('Left the team');
+  });
+
+  it('shows the reason when someone else decided first', async () => {
+    const org = await web.seed();
+    const policy = await web.policy({
+      reviewer: { kind: 'identities', emails: [org.emails.manager, org.emails.fallback] },
+    });
+    const { taskId, handle } = await web.startTask(org, policy);
+    const browser = await web.signInAs(org.ids.manager);
+    await handle.executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.fallback }] });
+
+    const response = await browser.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'remove', from: 'row' },
+      { htmx: true },
+    );
+    expect(response.status).toBe(409);
+    const html = await response.text();
+    expect(html).toContain('The task is already closed (certified)');
+    expect(html).not.toMatch(/Error|stack|at .*\.ts/);
+    expect((await handle.query(getTaskQuery)).status).toBe('certified');
+    const audit = await sql<{ reason: string }>(
+      `select reason from audit_event where target_id = ? and action = 'task.remove' and outcome = 'rejected'`,
+      [taskId],
+    );
+    expect(audit[0]?.reason).toContain('already closed');
+  });
+
+  it('rejects a decision from an administrator who is not the assignee', async () => {
+    const org = await web.seed();
+    const { taskId, handle } = await web.startTask(org, await web.policy());
+    await web.giveRole(org.ids.campaignAdmin, 'campaign_admin');
+    const admin = await web.signInAs(org.ids.campaignAdmin);
+    // Administrators see every task, but only its assignees decide it.
+    expect((await admin.request(`/tasks/${taskId}`)).status).toBe(200);
+    const response = await admin.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'certify' },
+      { htmx: true },
+    );
+    expect(response.status).toBe(409);
+    expect(await response.text()).toContain('You are not the assignee of this task.');
+    expect((await handle.query(getTaskQuery)).status).toBe('open');
+  });
+});
+
+describe('task actions', () => {
+  it('comments, reassigns and reminds', async () => {
+    const org = await web.seed();
+    const { taskId, handle } = await web.startTask(org, await web.policy());
+    const manager = await web.signInAs(org.ids.manager);
+
+    const commented = await manager.post(
+      `/tasks/${taskId}/comment`,
+      { text: 'Asking the team <b>first</b>' },
+      { htmx: true },
+    );
+    expect(commented.status).toBe(200);
+    const panel = await commented.text();
+    expect(panel).toContain('Comment added to the task log.');
+    expect(panel).toContain('Asking the team &lt;b&gt;first&lt;/b&gt;');
+
+    const search = await manager.request(
+      `/tasks/${taskId}/reassign?q=${encodeURIComponent(org.emails.fallback)}`,
+      {
+        htmx: true,
+      },
+    );
+    expect(search.status).toBe(200);
+    expect(await search.text()).toContain(`value="${org.ids.fallback}"`);
+
+    const noReason = await manager.post(
+      `/tasks/${taskId}/reassign`,
+      { toIdentityId: org.ids.fallback, reason: ' ' },
+      { htmx: true },
+    );
+    expect(noReason.status).toBe(409);
+    expect(await noReason.text()).toContain('Give a reason for the reassignment.');
+
+    const reminded = await manager.post(`/tasks/${taskId}/remind`, {}, { htmx: true });
+    expect(reminded.status).toBe(200);
+    expect(await reminded.text()).toContain('Reminder requested');
+
+    const reassigned = await manager.post(
+      `/tasks/${taskId}/reassign`,
+      { toIdentityId: org.ids.fallback, reason: 'On leave until March' },
+      { htmx: true },
+    );
+    expect(reassigned.status).toBe(200);
+    const state = await handle.query(getTaskQuery);
+    expect(state.assigneeIds).toEqual([org.ids.fallback]);
+    expect(state.log.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['commented', 'reminder_requested', 'reassigned']),
+    );
+
+    // The former assignee still sees the task, without a decision form.
+    const after = await manager.page(`/tasks/${taskId}`);
+    expect(after.response.status).toBe(200);
+    expect(after.html).not.toContain('value="certify"');
+    const fallback = await web.signInAs(org.ids.fallback);
+    expect((await fallback.page(`/tasks/${taskId}`)).html).toContain('value="certify"');
+  });
+
+  it('lets approvers and owners finish a removal', async () => {
+    const org = await web.seed();
+    const policy = await publishPolicy(web.db.orm, {
+      steps: [step()],
+      revocation: {
+        mode: 'approval',
+        approverEmails: [org.emails.approver],
+        then: { mode: 'manual' },
+      },
+    });
+    const { taskId, handle } = await web.startTask(org, policy);
+    const manager = await web.signInAs(org.ids.manager);
+    expect(
+      (await manager.post(`/tasks/${taskId}/decide`, { decision: 'remove' }, { htmx: true }))
+        .status,
+    ).toBe(200);
+
+    const approver = await web.signInAs(org.ids.approver);
+    const pending = await eventually(
+      () => approver.page(`/tasks/${taskId}`),
+      (page) => page.html.includes('Approve removal'),
+      { what: 'the approval form' },
+    );
+    expect(pending.response.status).toBe(200);
+    const owner = await web.signInAs(org.ids.appOwner);
+    expect(
+      (await owner.post(`/tasks/${taskId}/revocation`, { kind: 'approve' }, { htmx: true })).status,
+    ).toBe(409);
+
+    const approved = await approver.post(
+      `/tasks/${taskId}/revocation`,
+      { kind: 'approve', comment: 'Agreed' },
+      { htmx: true },
+    );
+    expect(approved.status).toBe(200);
+    expect(await approved.text()).toContain('Removal approved');
+
+    await eventually(
+      () => owner.page(`/tasks/${taskId}`),
+      (page) => page.html.includes('Mark as provisioned'),
+      { what: 'the provisioning form' },
+    );
+    const provisioned = await owner.post(
+      `/tasks/${taskId}/revocation`,
+      { kind: 'markProvisioned' },
+      { htmx: true },
+    );
+    expect(provisioned.status).toBe(200);
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('revoked');
+    const audit = await sql<{ action: string }>(
+      `select action from audit_event where target_id = ? and outcome = 'ok' order by id`,
+      [taskId],
+    );
+    expect(audit.map((row) => row.action)).toEqual([
+      'revocation.approve',
+      'revocation.markProvisioned',
+    ]);
+
+    const outsider = await web.signInAs(org.ids.outsider);
+    expect((await outsider.request(`/tasks/${taskId}`)).status).toBe(404);
+  });
+});
+
+describe('when no worker answers', () => {
+  it('shows the projection with a notice and refuses actions at once', async () => {
+    const org = await web.seed();
+    const policy = await web.policy();
+    const input = taskInput(org, policy);
+    // A task queue nobody polls: the workflow exists but no worker answers its queries.
+    const handle = await web.temporal.client.workflow.start(reviewTaskWorkflow, {
+      taskQueue: uniqueId('nobody'),
+      workflowId: input.taskId,
+      args: [input],
+    });
+    await sql(
+      `insert into review_task (id, application_id, resource_id, account_id, grant_id, subject_identity_id, status,
+         assignee_id, assignee_ids, step_index, step_name, policy_name, policy_version, state_version, risk_level, summary)
+       values (?, ?, ?, ?, ?, ?, 'open', ?, ?::jsonb, 0, 'Manager review', ?, ?, 2, 'high', 'stored')`,
+      [
+        input.taskId,
+        org.applicationId,
+        org.subject.resourceId,
+        org.subject.accountId,
+        org.subject.grantId,
+        org.ids.subject,
+        org.ids.manager,
+        JSON.stringify([org.ids.manager]),
+        policy.name,
+        policy.version,
+      ],
+    );
+    await sql(
+      `insert into task_event (task_id, seq, type, actor_id, at, step_index, policy_name, policy_version, comment)
+       values (?, 1, 'started', null, now(), 0, ?, ?, null), (?, 2, 'commented', ?, now(), 0, ?, ?, 'stored comment')`,
+      [
+        input.taskId,
+        policy.name,
+        policy.version,
+        input.taskId,
+        org.ids.manager,
+        policy.name,
+        policy.version,
+      ],
+    );
+    const app = buildApp(web.db.orm, web.temporal.client, {
+      taskQueryTimeoutMs: 300,
+      taskActionTimeoutMs: 1_000,
+    });
+    try {
+      const browser = await signInAs(app, org.ids.manager);
+      const started = Date.now();
+      const page = await browser.page(`/tasks/${input.taskId}`);
+      expect(page.response.status).toBe(200);
+      expect(page.html).toContain('The review service is not answering right now');
+      expect(page.html).toContain('stored comment');
+      expect(page.html).toContain(org.subject.resourceName);
+
+      const decided = await browser.post(
+        `/tasks/${input.taskId}/decide`,
+        { decision: 'certify', from: 'row' },
+        { htmx: true },
+      );
+      expect(decided.status).toBe(503);
+      expect(await decided.text()).toContain('cannot be changed right now');
+      expect(Date.now() - started).toBeLessThan(10_000);
+
+      // Bulk jobs send without reading first; the update itself gives up after the deadline.
+      const bulk = await browser.post(
+        '/bulk',
+        { decision: 'certify', taskId: input.taskId },
+        { htmx: true },
+      );
+      const jobId = /\/bulk\/([A-Za-z0-9_-]+)/.exec(await bulk.text())![1]!;
+      const status = await eventually(
+        async () => (await browser.request(`/bulk/${jobId}`, { htmx: true })).text(),
+        (html) => html.includes('1 of 1 done'),
+        { what: 'the bulk job to finish' },
+      );
+      expect(status).toContain('Not sent: 1');
+    } finally {
+      await handle.terminate('test finished');
+    }
+  });
+});
+
+describe('certify then remove', () => {
+  it('rejects a second decision on a closed task', async () => {
+    const org = await web.seed();
+    const { taskId, handle } = await web.startTask(org, await web.policy());
+    const browser = await web.signInAs(org.ids.manager);
+    await browser.post(`/tasks/${taskId}/decide`, { decision: 'certify' }, { htmx: true });
+    await handle.result();
+    const again = await browser.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'remove' },
+      { htmx: true },
+    );
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('already closed');
+    const error = await handle
+      .executeUpdate(removeUpdate, { args: [{ actorId: org.ids.manager }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,233 @@
+import { Hono, type Context } from 'hono';
+import type { TaskAction } from '../../workflows/messages.js';
+import { requireUser, signedIn } from '../auth/require.js';
+import type { CurrentUser } from '../auth/session.js';
+import type { AppEnv } from '../deps.js';
+import { field, positiveInt, readForm } from '../forms.js';
+import { isFragmentRequest } from '../render.js';
+import { loadTask, type LoadedTask } from '../tasks/task-access.js';
+import {
+  performRevocationAction,
+  performTaskAction,
+  type RevocationActionKind,
+} from '../tasks/task-actions.js';
+import { searchIdentities } from '../tasks/task-facts.js';
+import { findTaskRow } from '../tasks/task-list.js';
+import { outcomeStatus, renderTaskPanel } from '../tasks/task-panel.js';
+import { loadPolicyDefinitions, policyStep } from '../tasks/policy-steps.js';
+import { Notice } from '../views/components.js';
+import { ReassignResults } from '../views/task-forms.js';
+import { TaskRow, type RowOutcome } from '../views/task-row.js';
+
+/** Loads the task for the signed-in user, or answers 404 (missing and not visible alike). */
+async function taskOr404(c: Context<AppEnv>): Promise<{ user: CurrentUser; loaded?: LoadedTask }> {
+  const user = signedIn(c);
+  const loaded = await loadTask(c.get('deps'), user, c.req.param('id') ?? '');
+  return { user, loaded };
+}
+
+const notFound = (c: Context<AppEnv>) =>
+  c.text('Task not found, or it is not one you may see.', 404);
+
+const DECISION_DONE = {
+  certify: 'Certified. The task moves on to its next step, or closes when this was the last.',
+  remove: 'Removed. The review is closed and the revocation has started.',
+};
+
+/** Redraws one list row after a decision (the list's Certify and Remove buttons). */
+async function answerRow(
+  c: Context<AppEnv>,
+  user: CurrentUser,
+  taskId: string,
+  outcome: RowOutcome,
+  status: 200 | 409 | 422 | 503,
+) {
+  const em = c.get('deps').orm.em.fork();
+  const row = await findTaskRow(em, user.identityId, taskId);
+  if (!row) {
+    return c.html(
+      <li class="task">
+        <Notice kind={outcome.kind === 'applied' ? 'ok' : 'error'} focus>
+          {outcome.text}
+        </Notice>
+      </li>,
+      status,
+    );
+  }
+  await loadPolicyDefinitions(em, [row]);
+  return c.html(
+    <TaskRow
+      row={row}
+      viewerId={user.identityId}
+      csrfToken={user.csrfToken}
+      showApplication={true}
+      commentRequired={
+        policyStep(row.policyName, row.policyVersion, row.stepIndex)?.commentRequired ?? {
+          certify: false,
+          remove: false,
+        }
+      }
+      outcome={outcome}
+    />,
+    status,
+  );
+}
+
+/**
+ * Sends one action built from the form and redraws the panel with its outcome. Actions from
+ * a task the user cannot see answer 404 before anything is sent.
+ */
+async function panelAction(
+  c: Context<AppEnv>,
+  build: (form: FormData, user: CurrentUser) => TaskAction,
+  done: string,
+) {
+  const { user, loaded } = await taskOr404(c);
+  if (!loaded) return notFound(c);
+  const form = await readForm(c);
+  const outcome = await performTaskAction(
+    c.get('deps'),
+    user,
+    loaded,
+    build(form, user),
+    c.get('requestId'),
+  );
+  const fresh = (await loadTask(c.get('deps'), user, loaded.view.id)) ?? loaded;
+  return renderTaskPanel(c, user, fresh, {
+    message: outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.reason },
+    status: outcomeStatus(outcome),
+  });
+}
+
+/** A task's detail page and the actions reviewers, owners and admins take on it. */
+export const taskRoutes = new Hono<AppEnv>()
+  .use(requireUser())
+
+  .get('/:id', async (c) => {
+    const { user, loaded } = await taskOr404(c);
+    if (!loaded) return notFound(c);
+    return renderTaskPanel(c, user, loaded);
+  })
+
+  .post('/:id/decide', async (c) => {
+    const { user, loaded } = await taskOr404(c);
+    if (!loaded) return notFound(c);
+    const form = await readForm(c);
+    const decision = field(form, 'decision');
+    const comment = field(form, 'comment').trim();
+    const fromRow = field(form, 'from') === 'row' && isFragmentRequest(c);
+    const id = loaded.view.id;
+
+    if (decision !== 'certify' && decision !== 'remove') {
+      const text = 'Choose Certify or Remove.';
+      if (fromRow) return answerRow(c, user, id, { kind: 'rejected', text }, 422);
+      return renderTaskPanel(c, user, loaded, { message: { kind: 'error', text }, status: 422 });
+    }
+    if (loaded.view.commentRequired[decision] && !comment) {
+      const text = `A comment is required to ${decision} at this step. Write one, then press ${decision === 'certify' ? 'Certify' : 'Remove'} again.`;
+      if (fromRow) return answerRow(c, user, id, { kind: 'needs_comment', text, decision }, 422);
+      return renderTaskPanel(c, user, loaded, { message: { kind: 'error', text }, status: 422 });
+    }
+
+    const seen = positiveInt(field(form, 'seenInsightsVersion'));
+    const outcome = await performTaskAction(
+      c.get('deps'),
+      user,
+      loaded,
+      {
+        type: decision,
+        actorId: user.identityId,
+        ...(comment ? { comment } : {}),
+        ...(seen !== undefined ? { seenInsightsVersion: seen } : {}),
+      },
+      c.get('requestId'),
+    );
+    if (outcome.ok) c.header('HX-Trigger', 'task-decided');
+    if (fromRow) {
+      const rowOutcome: RowOutcome = outcome.ok
+        ? { kind: 'applied', text: DECISION_DONE[decision] }
+        : {
+            kind: outcome.kind === 'unavailable' ? 'unavailable' : 'rejected',
+            text: outcome.reason,
+          };
+      return answerRow(c, user, id, rowOutcome, outcomeStatus(outcome) as 200 | 409 | 503);
+    }
+    const fresh = (await loadTask(c.get('deps'), user, id)) ?? loaded;
+    return renderTaskPanel(c, user, fresh, {
+      message: outcome.ok
+        ? { kind: 'ok', text: DECISION_DONE[decision] }
+        : { kind: 'error', text: outcome.reason },
+      status: outcomeStatus(outcome),
+    });
+  })
+
+  .post('/:id/comment', (c) =>
+    panelAction(
+      c,
+      (form, user) => ({ type: 'comment', actorId: user.identityId, text: field(form, 'text') }),
+      'Comment added to the task log.',
+    ),
+  )
+
+  .get('/:id/reassign', async (c) => {
+    const { user, loaded } = await taskOr404(c);
+    if (!loaded) return notFound(c);
+    const query = (c.req.query('q') ?? '').slice(0, 200);
+    const results = await searchIdentities(c.get('deps').orm.em.fork(), query);
+    if (isFragmentRequest(c)) return c.html(<ReassignResults query={query} results={results} />);
+    return renderTaskPanel(c, user, loaded, { reassign: { query, results } });
+  })
+
+  .post('/:id/reassign', (c) =>
+    panelAction(
+      c,
+      (form, user) => ({
+        type: 'reassign',
+        actorId: user.identityId,
+        // NaN when missing: the reducer rejects it with "Choose the identity to reassign to."
+        toIdentityId: positiveInt(field(form, 'toIdentityId')) ?? Number.NaN,
+        reason: field(form, 'reason'),
+      }),
+      'Reassigned. The new reviewer and the previous assignees are notified.',
+    ),
+  )
+
+  .post('/:id/remind', (c) =>
+    panelAction(
+      c,
+      (_form, user) => ({ type: 'sendReminder', actorId: user.identityId }),
+      'Reminder requested; the assignees get it with their other open tasks.',
+    ),
+  )
+
+  .post('/:id/revocation', async (c) => {
+    const { user, loaded } = await taskOr404(c);
+    if (!loaded) return notFound(c);
+    const form = await readForm(c);
+    const kind = field(form, 'kind') as RevocationActionKind;
+    if (!['approve', 'deny', 'markProvisioned'].includes(kind)) {
+      return renderTaskPanel(c, user, loaded, {
+        message: { kind: 'error', text: 'Choose approve, deny or mark as provisioned.' },
+        status: 422,
+      });
+    }
+    const comment = field(form, 'comment').trim() || undefined;
+    const outcome = await performRevocationAction(
+      c.get('deps'),
+      user,
+      loaded,
+      kind,
+      comment,
+      c.get('requestId'),
+    );
+    const done = {
+      approve: 'Removal approved; the access is being removed.',
+      deny: 'Removal denied; the access stays.',
+      markProvisioned: 'Marked as provisioned.',
+    }[kind];
+    const fresh = (await loadTask(c.get('deps'), user, loaded.view.id)) ?? loaded;
+    return renderTaskPanel(c, user, fresh, {
+      message: outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.reason },
+      status: outcomeStatus(outcome),
+    });
+  });

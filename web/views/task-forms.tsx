@@ -1,0 +1,393 @@
+import type { Child } from 'hono/jsx';
+import type { LoadedTask, TaskView } from '../tasks/task-access.js';
+import type { IdentityName } from '../tasks/task-facts.js';
+import { CsrfField } from './components.js';
+
+export interface IdentityChoice {
+  id: number;
+  displayName: string;
+  email: string | null;
+  department: string | null;
+}
+
+export interface ActionFormsProps {
+  view: TaskView;
+  loaded: LoadedTask;
+  names: Map<number, IdentityName>;
+  csrfToken: string;
+  /** Link to this task's workflow in the Temporal UI, when its URL is configured. */
+  temporalUiLink?: string;
+  policies: { name: string; version: number }[];
+  reassign?: { query: string; results: IdentityChoice[] };
+}
+
+export const taskPath = (id: string, action = '') =>
+  `/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
+
+/** A form that posts to a task action; htmx swaps the answer in for the whole panel. */
+function ActionForm(props: {
+  id: string;
+  action: string;
+  csrfToken: string;
+  label: string;
+  class?: string;
+  children?: Child;
+}) {
+  const url = taskPath(props.id, props.action);
+  return (
+    <form
+      method="post"
+      action={url}
+      hx-post={url}
+      hx-target="#task-panel"
+      hx-swap="outerHTML"
+      class={props.class ?? 'stack'}
+      aria-label={props.label}
+    >
+      <CsrfField token={props.csrfToken} />
+      {props.children}
+    </form>
+  );
+}
+
+function commentLabel(required: { certify: boolean; remove: boolean }) {
+  if (required.certify && required.remove) return 'Comment (required)';
+  if (required.remove) return 'Comment (required to remove)';
+  if (required.certify) return 'Comment (required to certify)';
+  return 'Comment (optional)';
+}
+
+/** Decide, comment, reassign and remind, as far as the viewer may. */
+export function ReviewerActions(props: ActionFormsProps) {
+  const { view, loaded } = props;
+  const rights = loaded.rights;
+  if (!rights.decide && !rights.comment && !rights.reassign && !rights.remind) return null;
+  return (
+    <section aria-labelledby="actions-title">
+      <h2 id="actions-title">Your decision</h2>
+      {rights.decide ? (
+        <ActionForm id={view.id} action="decide" csrfToken={props.csrfToken} label="Decide">
+          <input type="hidden" name="from" value="detail" />
+          {view.insightsVersion !== undefined ? (
+            <input type="hidden" name="seenInsightsVersion" value={String(view.insightsVersion)} />
+          ) : null}
+          <label for="decision-comment">{commentLabel(view.commentRequired)}</label>
+          <textarea id="decision-comment" name="comment" rows={3} maxlength={4000}></textarea>
+          <div class="buttons">
+            <button type="submit" name="decision" value="certify" class="primary">
+              Certify
+            </button>
+            <button type="submit" name="decision" value="remove" class="danger">
+              Remove
+            </button>
+          </div>
+        </ActionForm>
+      ) : (
+        <p class="muted">
+          {view.closed ? 'This review is closed.' : 'You are not an assignee of the current step.'}
+        </p>
+      )}
+      {rights.comment ? (
+        <ActionForm id={view.id} action="comment" csrfToken={props.csrfToken} label="Comment">
+          <label for="comment-text">Add a comment to the task log</label>
+          <textarea id="comment-text" name="text" rows={2} maxlength={4000} required></textarea>
+          <button type="submit">Add comment</button>
+        </ActionForm>
+      ) : null}
+      {rights.reassign ? <ReassignForm {...props} /> : null}
+      {rights.remind ? (
+        <ActionForm id={view.id} action="remind" csrfToken={props.csrfToken} label="Send reminder">
+          <button type="submit">Send a reminder to the assignees</button>
+        </ActionForm>
+      ) : null}
+    </section>
+  );
+}
+
+/** The identities found by the reassign search, as radio buttons of the reassign form. */
+export function ReassignResults(props: { query: string; results: IdentityChoice[] }) {
+  return (
+    <div id="reassign-results" aria-live="polite">
+      {props.query.trim().length < 2 ? (
+        <p class="muted">Type at least two letters of a name or email.</p>
+      ) : props.results.length === 0 ? (
+        <p>No active identity matches.</p>
+      ) : (
+        <fieldset>
+          <legend>Reassign to</legend>
+          {props.results.map((identity) => (
+            <label class="choice">
+              <input
+                type="radio"
+                name="toIdentityId"
+                value={String(identity.id)}
+                form="reassign-form"
+                required
+              />
+              {` ${identity.displayName}`}
+              <span class="muted">
+                {` ${[identity.email, identity.department].filter(Boolean).join(' · ')}`}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+    </div>
+  );
+}
+
+function ReassignForm(props: ActionFormsProps) {
+  const { view } = props;
+  const searchUrl = taskPath(view.id, 'reassign');
+  const query = props.reassign?.query ?? '';
+  return (
+    <div class="reassign">
+      <h3 id="reassign-title">Reassign</h3>
+      <form
+        method="get"
+        action={searchUrl}
+        hx-get={searchUrl}
+        hx-target="#reassign-results"
+        hx-swap="outerHTML"
+        hx-trigger="input changed delay:300ms from:#reassign-query, submit"
+        role="search"
+        class="inline"
+      >
+        <label for="reassign-query">Find the new reviewer by name or email</label>
+        <input id="reassign-query" name="q" type="search" value={query} autocomplete="off" />
+        <button type="submit">Search</button>
+      </form>
+      <ReassignResults query={query} results={props.reassign?.results ?? []} />
+      <form
+        id="reassign-form"
+        method="post"
+        action={taskPath(view.id, 'reassign')}
+        hx-post={taskPath(view.id, 'reassign')}
+        hx-target="#task-panel"
+        hx-swap="outerHTML"
+        class="stack"
+        aria-labelledby="reassign-title"
+      >
+        <CsrfField token={props.csrfToken} />
+        <label for="reassign-reason">Reason for the reassignment</label>
+        <textarea id="reassign-reason" name="reason" rows={2} maxlength={4000} required></textarea>
+        <button type="submit">Reassign</button>
+      </form>
+    </div>
+  );
+}
+
+/** Revocation status, with approve/deny or "mark as provisioned" for those who may. */
+export function RevocationSection(props: ActionFormsProps) {
+  const { view, loaded } = props;
+  if (!view.revocation) return null;
+  const revocation = loaded.revocation;
+  return (
+    <section aria-labelledby="revocation-title">
+      <h2 id="revocation-title">Revocation</h2>
+      <p>
+        {`Status: ${revocation?.status ?? view.revocation.status}`}
+        {(revocation?.detail ?? view.revocation.detail)
+          ? ` · ${revocation?.detail ?? view.revocation.detail}`
+          : ''}
+      </p>
+      {loaded.rights.approveRevocation ? (
+        <ActionForm
+          id={view.id}
+          action="revocation"
+          csrfToken={props.csrfToken}
+          label="Approve or deny the removal"
+        >
+          <label for="revocation-comment">Comment (optional)</label>
+          <textarea id="revocation-comment" name="comment" rows={2} maxlength={4000}></textarea>
+          <div class="buttons">
+            <button type="submit" name="kind" value="approve" class="danger">
+              Approve removal
+            </button>
+            <button type="submit" name="kind" value="deny">
+              Deny removal
+            </button>
+          </div>
+        </ActionForm>
+      ) : null}
+      {loaded.rights.markProvisioned ? (
+        <ActionForm
+          id={view.id}
+          action="revocation"
+          csrfToken={props.csrfToken}
+          label="Mark as provisioned"
+        >
+          <p>Remove the access in the application by hand, then confirm it here.</p>
+          <label for="provisioned-comment">Comment (optional)</label>
+          <textarea id="provisioned-comment" name="comment" rows={2} maxlength={4000}></textarea>
+          <button type="submit" name="kind" value="markProvisioned" class="primary">
+            Mark as provisioned
+          </button>
+        </ActionForm>
+      ) : null}
+    </section>
+  );
+}
+
+function AdminOnly() {
+  return <span class="flag admin">Admin only</span>;
+}
+
+function ReasonField(props: { id: string }) {
+  return (
+    <>
+      <label for={props.id}>Reason</label>
+      <input id={props.id} name="reason" type="text" maxlength={4000} />
+    </>
+  );
+}
+
+/** Repair actions for super admins, each marked admin-only, with the Temporal UI link. */
+export function AdminActions(props: ActionFormsProps) {
+  const { view, loaded } = props;
+  if (!loaded.rights.repair) return null;
+  const open = !view.closed && view.source === 'workflow';
+  return (
+    <section aria-labelledby="admin-title" class="admin-actions">
+      <h2 id="admin-title">
+        Repair <AdminOnly />
+      </h2>
+      {props.temporalUiLink ? (
+        <p>
+          <a href={props.temporalUiLink} rel="noopener noreferrer" target="_blank">
+            Open this task’s workflow in the Temporal UI
+          </a>
+        </p>
+      ) : null}
+      {open ? (
+        <>
+          <ActionForm
+            id={view.id}
+            action="admin/skip-step"
+            csrfToken={props.csrfToken}
+            label="Skip step"
+          >
+            <ReasonField id="skip-reason" />
+            <button type="submit">
+              Skip the current step <AdminOnly />
+            </button>
+          </ActionForm>
+          <ActionForm
+            id={view.id}
+            action="admin/restart"
+            csrfToken={props.csrfToken}
+            label="Restart"
+          >
+            <ReasonField id="restart-reason" />
+            <button type="submit">
+              Restart from the first step <AdminOnly />
+            </button>
+          </ActionForm>
+          <ActionForm
+            id={view.id}
+            action="admin/hard-reset"
+            csrfToken={props.csrfToken}
+            label="Hard reset"
+          >
+            <ReasonField id="reset-reason" />
+            <button type="submit">
+              Hard reset to the latest policy version <AdminOnly />
+            </button>
+          </ActionForm>
+          <ActionForm
+            id={view.id}
+            action="admin/change-policy"
+            csrfToken={props.csrfToken}
+            label="Change policy"
+          >
+            <label for="policy-name">Policy</label>
+            <select id="policy-name" name="policyName" required>
+              {props.policies.map((policy) => (
+                <option value={policy.name} selected={policy.name === view.policyName}>
+                  {`${policy.name} (latest v${policy.version})`}
+                </option>
+              ))}
+            </select>
+            <label for="policy-version">Version (empty for the latest)</label>
+            <input id="policy-version" name="policyVersion" type="number" min={1} step={1} />
+            <ReasonField id="policy-reason" />
+            <button type="submit">
+              Change policy <AdminOnly />
+            </button>
+          </ActionForm>
+          <ActionForm
+            id={view.id}
+            action="admin/process-now"
+            csrfToken={props.csrfToken}
+            label="Process now"
+          >
+            <button type="submit">
+              Process now <AdminOnly />
+            </button>
+          </ActionForm>
+          <ActionForm
+            id={view.id}
+            action="admin/cancel"
+            csrfToken={props.csrfToken}
+            label="Cancel task"
+          >
+            <ReasonField id="cancel-reason" />
+            <button type="submit" class="danger">
+              Cancel the task… <AdminOnly />
+            </button>
+          </ActionForm>
+        </>
+      ) : null}
+      <ActionForm
+        id={view.id}
+        action="admin/delete"
+        csrfToken={props.csrfToken}
+        label="Delete task"
+      >
+        <ReasonField id="delete-reason" />
+        <button type="submit" class="danger">
+          Delete the task… <AdminOnly />
+        </button>
+      </ActionForm>
+    </section>
+  );
+}
+
+/** Asks before a destructive action; the confirming form posts again with `confirm=yes`. */
+export function ConfirmBox(props: {
+  id: string;
+  action: string;
+  csrfToken: string;
+  question: string;
+  consequence: string;
+  confirmLabel: string;
+  reason: string;
+}) {
+  return (
+    <div
+      class="notice error confirm"
+      role="alertdialog"
+      aria-labelledby="confirm-question"
+      aria-describedby="confirm-consequence"
+    >
+      <p id="confirm-question" data-focus="" tabindex={-1}>
+        <strong>{props.question}</strong>
+      </p>
+      <p id="confirm-consequence">{props.consequence}</p>
+      <ActionForm
+        id={props.id}
+        action={props.action}
+        csrfToken={props.csrfToken}
+        label={props.confirmLabel}
+        class="inline"
+      >
+        <input type="hidden" name="confirm" value="yes" />
+        <input type="hidden" name="reason" value={props.reason} />
+        <button type="submit" class="danger">
+          {props.confirmLabel}
+        </button>{' '}
+        <a href={taskPath(props.id)}>Keep the task</a>
+      </ActionForm>
+    </div>
+  );
+}

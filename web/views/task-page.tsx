@@ -1,0 +1,316 @@
+import type { Child } from 'hono/jsx';
+import type { TaskLogEntry } from '../../workflows/task-state.js';
+import type { LoadedTask, TaskView } from '../tasks/task-access.js';
+import type { GrantFacts, IdentityName } from '../tasks/task-facts.js';
+import { Notice, RecommendationFlag, RiskFlag, StatusFlag, Time } from './components.js';
+import {
+  AdminActions,
+  ReviewerActions,
+  RevocationSection,
+  type ActionFormsProps,
+} from './task-forms.js';
+import { grantSource } from './task-row.js';
+
+/** The result of the last action, shown at the top of the panel. */
+export interface PanelMessage {
+  kind: 'ok' | 'error' | 'info';
+  text: string;
+}
+
+export interface TaskPageProps extends Omit<ActionFormsProps, 'view'> {
+  loaded: LoadedTask;
+  names: Map<number, IdentityName>;
+  facts?: GrantFacts;
+  message?: PanelMessage;
+  /** A confirmation question that replaces the message (cancel and delete). */
+  confirm?: Child;
+}
+
+export function nameOf(names: Map<number, IdentityName>, id: number | null): string {
+  if (id === null) return 'System';
+  return names.get(id)?.displayName ?? `Identity ${id}`;
+}
+
+const LOG_LABELS: Record<TaskLogEntry['type'], string> = {
+  started: 'Task started',
+  assigned: 'Assigned',
+  certified: 'Certified',
+  removed: 'Removed',
+  reassigned: 'Reassigned',
+  commented: 'Commented',
+  reminder_requested: 'Reminder requested',
+  reminded: 'Reminder sent',
+  escalated: 'Escalated',
+  step_skipped: 'Step skipped',
+  restarted: 'Restarted',
+  hard_reset: 'Hard reset',
+  policy_changed: 'Policy changed',
+  canceled: 'Canceled',
+  processed: 'Processed now',
+  insights_refreshed: 'Insights refreshed',
+  closed_by_campaign: 'Closed by the campaign',
+  revocation_started: 'Revocation started',
+  revocation_updated: 'Revocation updated',
+  rejected: 'Action rejected',
+};
+
+function describeEntry(entry: TaskLogEntry, names: Map<number, IdentityName>): string {
+  const data = entry.data ?? {};
+  const people = (value: unknown) =>
+    Array.isArray(value) && value.length
+      ? value.map((id) => nameOf(names, typeof id === 'number' ? id : null)).join(', ')
+      : 'nobody';
+  switch (entry.type) {
+    case 'assigned':
+      return `to ${people(data.assigneeIds)}${data.step ? ` for "${String(data.step)}"` : ''}`;
+    case 'reassigned':
+    case 'escalated':
+      return `from ${people(data.from)} to ${people(data.to)}`;
+    case 'reminder_requested':
+    case 'reminded':
+      return `to ${people(data.to)}`;
+    case 'revocation_updated':
+      return `status ${String(data.status ?? '')}${data.detail ? `: ${String(data.detail)}` : ''}`;
+    case 'rejected':
+      return `${String(data.action ?? '')}: ${String(data.reason ?? '')}`;
+    case 'policy_changed':
+    case 'hard_reset': {
+      const to = data.to as { name?: string; version?: number } | undefined;
+      return to?.name ? `to ${to.name}${to.version ? ` v${to.version}` : ' (latest)'}` : '';
+    }
+    default:
+      return '';
+  }
+}
+
+function TaskLog(props: { log: TaskLogEntry[]; names: Map<number, IdentityName> }) {
+  return (
+    <section aria-labelledby="log-title">
+      <h2 id="log-title">Task log</h2>
+      <table class="responsive log">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            <th scope="col">Step</th>
+            <th scope="col">Comment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.log.map((entry) => (
+            <tr>
+              <td>
+                <Time value={entry.at} />
+              </td>
+              <td>{nameOf(props.names, entry.actorId)}</td>
+              <td>
+                <strong>{LOG_LABELS[entry.type] ?? entry.type}</strong>{' '}
+                {describeEntry(entry, props.names)}
+              </td>
+              <td>
+                {entry.stepIndex === null ? '' : `${entry.stepIndex + 1}`}
+                <span class="muted">{` ${entry.policyName} v${entry.policyVersion}`}</span>
+              </td>
+              <td class="comment">{entry.comment ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Insights(props: { view: TaskView; facts?: GrantFacts }) {
+  const { insights, recommendation } = props.view;
+  return (
+    <section aria-labelledby="insights-title">
+      <h2 id="insights-title">Insights</h2>
+      {recommendation && recommendation.kind !== 'none' ? (
+        <div class={`recommendation ${recommendation.kind}`}>
+          <p>
+            <RecommendationFlag kind={recommendation.kind} />
+          </p>
+          <ul>
+            {recommendation.reasons.map((reason) => (
+              <li>{reason}</li>
+            ))}
+          </ul>
+        </div>
+      ) : (
+        <p class="muted">No recommendation for this task.</p>
+      )}
+      {insights ? (
+        <dl class="facts">
+          <dt>Identities holding this resource</dt>
+          <dd>{String(insights.identitiesHoldingResource)}</dd>
+          {(['department', 'manager', 'title'] as const).map((kind) => {
+            const peers = insights.peers[kind];
+            return peers ? (
+              <>
+                <dt>{`Peers with the same ${kind}`}</dt>
+                <dd>{`${peers.holding} of ${peers.total} in ${peers.label} hold it`}</dd>
+              </>
+            ) : null;
+          })}
+          <dt>Account status</dt>
+          <dd>{insights.accountStatus}</dd>
+          {insights.identityStatus ? (
+            <>
+              <dt>Employment status</dt>
+              <dd>{insights.identityStatus}</dd>
+            </>
+          ) : null}
+          <dt>Last used</dt>
+          <dd>
+            {insights.lastUsedAt ? (
+              <>
+                <Time value={insights.lastUsedAt} />
+                {insights.daysSinceLastUse !== undefined
+                  ? ` (${insights.daysSinceLastUse} days ago)`
+                  : ''}
+              </>
+            ) : (
+              'not reported by the source'
+            )}
+          </dd>
+          {insights.grantAgeDays !== undefined ? (
+            <>
+              <dt>Held for</dt>
+              <dd>{`${insights.grantAgeDays} days`}</dd>
+            </>
+          ) : null}
+          <dt>Computed</dt>
+          <dd>
+            <Time value={insights.computedAt} />
+          </dd>
+        </dl>
+      ) : props.facts ? (
+        <Facts facts={props.facts} />
+      ) : null}
+    </section>
+  );
+}
+
+/** What the imported data says, for tasks without an insights snapshot. */
+function Facts(props: { facts: GrantFacts }) {
+  const f = props.facts;
+  const rows: [string, Child][] = [];
+  if (f.identitiesHoldingResource !== null)
+    rows.push(['Identities holding this resource', String(f.identitiesHoldingResource)]);
+  if (f.accountStatus)
+    rows.push(['Account status', `${f.accountStatus} (${f.accountType ?? 'human'})`]);
+  if (f.accountLogin) rows.push(['Login', f.accountLogin]);
+  rows.push([
+    'Last login',
+    f.lastLoginAt ? <Time value={f.lastLoginAt} /> : 'not reported by the source',
+  ]);
+  if (f.lastUsedAt) rows.push(['Last used', <Time value={f.lastUsedAt} />]);
+  if (f.employmentStatus) rows.push(['Employment status', f.employmentStatus]);
+  if (f.department) rows.push(['Department', f.department]);
+  if (f.title) rows.push(['Title', f.title]);
+  if (f.managerName) rows.push(['Manager', f.managerName]);
+  if (f.grantFirstSeenAt) rows.push(['First imported', <Time value={f.grantFirstSeenAt} />]);
+  if (f.resourceDescription) rows.push(['About the resource', f.resourceDescription]);
+  return (
+    <>
+      <p class="muted">
+        No insights were computed for this task; these are the facts in the imported data.
+      </p>
+      <dl class="facts">
+        {rows.map(([term, value]) => (
+          <>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+          </>
+        ))}
+      </dl>
+    </>
+  );
+}
+
+function Summary(props: { view: TaskView; names: Map<number, IdentityName> }) {
+  const { view } = props;
+  const s = view.subject;
+  const assignees = view.resolvingReviewers
+    ? 'being assigned'
+    : view.assigneeIds.length
+      ? view.assigneeIds.map((id) => nameOf(props.names, id)).join(', ')
+      : 'nobody';
+  return (
+    <dl class="facts summary">
+      <dt>Person</dt>
+      <dd>{s.subjectName || 'No identity (orphaned account or group)'}</dd>
+      <dt>{s.principalType === 'group' ? 'Group' : 'Account'}</dt>
+      <dd>{s.accountName}</dd>
+      <dt>Application</dt>
+      <dd>{s.applicationName}</dd>
+      <dt>Resource</dt>
+      <dd>
+        {s.resourceName} <span class="muted">{s.resourceType}</span>{' '}
+        <RiskFlag level={s.riskLevel} />
+      </dd>
+      <dt>Grant source</dt>
+      <dd>{grantSource({ ...s, groupName: s.accountName })}</dd>
+      <dt>Campaign</dt>
+      <dd>{view.campaignName || 'none'}</dd>
+      <dt>Status</dt>
+      <dd>
+        <StatusFlag status={view.status} />
+        {view.revocation ? ` · revocation ${view.revocation.status}` : ''}
+      </dd>
+      {!view.closed ? (
+        <>
+          <dt>Step</dt>
+          <dd>
+            {`${view.stepIndex + 1}${view.stepCount ? ` of ${view.stepCount}` : ''}${view.stepName ? `: ${view.stepName}` : ''}`}
+          </dd>
+          <dt>Assigned to</dt>
+          <dd>{assignees}</dd>
+          <dt>Due</dt>
+          <dd>
+            <Time value={view.stepDueAt} />
+          </dd>
+        </>
+      ) : null}
+      <dt>Policy</dt>
+      <dd>{`${view.policyName} v${view.policyVersion}`}</dd>
+    </dl>
+  );
+}
+
+/**
+ * A task's detail panel: summary, insights, the actions the viewer may take, and the task log.
+ * It is the whole page body and also the fragment htmx swaps in after each action.
+ */
+export function TaskPanel(props: TaskPageProps) {
+  const { view } = props.loaded;
+  return (
+    <div id="task-panel">
+      <p>
+        <a href="/reviews">Back to my reviews</a>
+      </p>
+      <h1>{`${view.subject.accountName} · ${view.subject.resourceName}`}</h1>
+      {view.notice ? <Notice kind="info">{view.notice}</Notice> : null}
+      {props.confirm ? (
+        props.confirm
+      ) : props.message ? (
+        <Notice kind={props.message.kind} focus>
+          {props.message.text}
+        </Notice>
+      ) : null}
+      <div class="task-columns">
+        <div>
+          <Summary view={view} names={props.names} />
+          <Insights view={view} facts={props.facts} />
+        </div>
+        <div>
+          <ReviewerActions {...props} view={view} />
+          <RevocationSection {...props} view={view} />
+          <AdminActions {...props} view={view} />
+        </div>
+      </div>
+      <TaskLog log={view.log} names={props.names} />
+    </div>
+  );
+}
