@@ -52,9 +52,11 @@ export const bulkRoutes = new Hono<AppEnv>()
       );
     }
 
-    const rows = new Map(
-      (await findTaskRows(em, user.identityId, ids)).map((row) => [row.id, row]),
+    // Only tasks this reviewer may see are named or sent; the rest answer "not found".
+    const visible = (await findTaskRows(em, user.identityId, ids)).filter(
+      (row) => row.assigneeIds.includes(user.identityId) || row.decidedByMe,
     );
+    const rows = new Map(visible.map((row) => [row.id, row]));
     const requestId = c.get('requestId');
     const job = deps.bulkJobs.start(
       user.identityId,
@@ -67,8 +69,7 @@ export const bulkRoutes = new Hono<AppEnv>()
         // The web-layer check reads the projection, not the workflow, to keep bulk jobs cheap;
         // the workflow's validator checks the same rights against its own state.
         const row = rows.get(item.taskId);
-        const mine = row && (row.assigneeIds.includes(user.identityId) || row.decidedByMe);
-        if (!row || !mine) {
+        if (!row) {
           return { outcome: 'rejected', reason: 'Task not found, or not one you may see.' };
         }
         if (row.status !== 'open' || !row.assigneeIds.includes(user.identityId)) {
