@@ -43,6 +43,8 @@ export interface ImportFileOptions {
   allowUnfinishedSync?: boolean;
   /** Who ran the import, for the audit log; default `cli:<os user>`. */
   actor?: string;
+  /** What `import_run.source_file` records; default the file name as given. */
+  sourceFile?: string;
   onProgress?: (done: number, total: number, stage: string) => void;
   log?: Logger;
 }
@@ -163,7 +165,7 @@ export async function importFile(
           : (error as Error).message;
     throw new ImportFileError(file, `cannot read the file: ${reason}.`);
   }
-  return importBytes(orm, bytes, file, options);
+  return importBytes(orm, bytes, file, { sourceFile: resolve(file), ...options });
 }
 
 /**
@@ -181,7 +183,7 @@ export async function importBytes(
   const startedAt = new Date();
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const actor = options.actor ?? defaultActor();
-  const sourceFile = resolve(file);
+  const sourceFile = options.sourceFile ?? file;
   const dryRun = options.dryRun ?? false;
   const client = new pg.Client({ connectionString: orm.config.getClientUrl() });
   await client.connect();
