@@ -3,16 +3,20 @@ import type { CurrentUser } from '../auth/session.js';
 import { CsrfField } from './components.js';
 import { MainNav } from './nav.js';
 
-// htmx settings: swap 409 and 422 answers (a rejected action renders its reason in place),
-// and keep htmx from injecting an inline <style> or evaluating code, which the CSP forbids.
+// htmx settings: swap 409, 422 and 503 answers (a rejected action renders its reason in
+// place); keep htmx from injecting an inline <style>, copying style attributes while settling
+// or evaluating code, all of which the CSP forbids; and turn off attribute inheritance so each
+// element says where its answer goes.
 const htmxConfig = JSON.stringify({
+  disableInheritance: true,
   includeIndicatorStyles: false,
+  attributesToSettle: ['class', 'width', 'height'],
   allowEval: false,
   allowScriptTags: false,
   responseHandling: [
     { code: '204', swap: false },
     { code: '[23]..', swap: true },
-    { code: '409|422', swap: true, error: false },
+    { code: '409|422|503', swap: true, error: false },
     { code: '[45]..', swap: false, error: true },
   ],
 });
