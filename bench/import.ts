@@ -1,6 +1,6 @@
-// Import benchmark: imports the 35k-user c1z file into a fresh database with Recert, then in
-// the same run writes the same already-normalised rows with plain COPY into empty tables of
-// the same shape, and prints both times, their ratio and Recert's peak RSS.
+// Import benchmark. It imports the 35k-user c1z file into a fresh database with Recert.
+// In the same run, it writes the same already-normalised rows with plain COPY into empty
+// tables of the same shape. It prints both times, their ratio and Recert's peak RSS.
 //
 // "Same shape" means `create table ... (like ... including all)` (columns, defaults, indexes,
 // unique constraints) plus the same foreign keys, because PostgreSQL checks each foreign key

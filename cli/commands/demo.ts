@@ -32,7 +32,9 @@ function positiveInteger(value: string | undefined, name: string, fallback: numb
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0)
-    throw new UsageError(`--${name} must be a whole number, not "${value}".\n\n${usage}`);
+    throw new UsageError(`Invalid --${name} "${value}": use a whole number.
+
+${usage}`);
   return number;
 }
 
@@ -58,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
   if (values['as-of'] !== undefined) {
     asOf = new Date(values['as-of']);
     if (Number.isNaN(asOf.getTime()))
-      throw new UsageError(`--as-of must be a date such as 2026-01-05, not "${values['as-of']}".`);
+      throw new UsageError(`Invalid --as-of "${values['as-of']}": use a date such as 2026-01-05.`);
   }
   const demo = generateDemoOrganisation({
     seed: positiveInteger(values.seed, 'seed', DEMO_DEFAULT_SEED),

@@ -255,7 +255,9 @@ const WORKDAY_ROLES: [string, string, RiskLevel][] = [
 /** Risk raised one step for production AWS roles, because they reach customer data. */
 function productionRisk(env: string, risk: RiskLevel): RiskLevel {
   if (env !== 'prod') return risk;
-  return risk === 'low' ? 'medium' : risk === 'medium' ? 'high' : 'critical';
+  if (risk === 'low') return 'medium';
+  if (risk === 'medium') return 'high';
+  return 'critical';
 }
 
 export const APPLICATIONS: DemoApplication[] = [

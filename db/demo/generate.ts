@@ -40,7 +40,7 @@ export const DEMO_STALE_AFTER_DAYS = 90;
  */
 export const DEMO_GRANTS_PER_IDENTITY = 4.5;
 
-/** The number of identities that yields about `grants` CSV grants. */
+/** Returns the number of identities that yields about `grants` CSV grants. */
 export function identitiesForGrants(grants: number): number {
   return Math.max(DEMO_MIN_IDENTITIES, Math.round(grants / DEMO_GRANTS_PER_IDENTITY));
 }
@@ -73,7 +73,7 @@ export interface DemoManifest {
     terminatedWithAccess: number;
     /** Grants held by application accounts of terminated people. */
     terminatedGrants: number;
-    /** Human application accounts whose email matches nobody in the directory. */
+    /** Human application accounts whose email matches no person in the directory. */
     orphanedAccounts: number;
     /** Application accounts of type service; none matches a person. */
     serviceAccounts: number;
@@ -354,8 +354,8 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
   const accounts = assignAccess(random, people, asOf);
   const byApplication = new Map(APPLICATIONS.map((application) => [application.key, application]));
 
-  // Peer outliers: one person in a non-technical department given a resource that nobody
-  // else in their department holds. There are at most 60 such pairs (6 departments times
+  // Peer outliers: one person in a non-technical department given a resource that no one
+  // else in their department has. There are at most 60 such pairs (6 departments times
   // 10 resources) minus those the normal grants already use, so a large organisation
   // plants fewer than one per hundred people; the manifest lists each one.
   const outlierCount = Math.max(2, Math.round(total / 100));
@@ -423,7 +423,7 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
       account.status = 'disabled';
   }
 
-  // Orphaned accounts: former contractors and a legacy user nobody in the directory owns.
+  // Orphaned accounts: former contractors and legacy users with no person in the directory.
   const orphanCount = Math.max(3, Math.round(total / 100));
   for (let i = 1; i <= orphanCount; i++) {
     const application = byApplication.get(i % 3 === 0 ? 'aws' : 'github')!;
@@ -586,7 +586,7 @@ function grantsCsv(accounts: Account[], people: Person[]): string {
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
 }
 
-/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+/** Quotes a CSV field that contains a comma, quote or line break (RFC 4180). */
 function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -17,7 +17,7 @@ export class SeededRandom {
     for (let i = 0; i < 15; i++) this.next();
   }
 
-  /** A float in [0, 1). */
+  /** Returns a float in [0, 1). */
   next(): number {
     this.a >>>= 0;
     this.b >>>= 0;
@@ -33,7 +33,7 @@ export class SeededRandom {
     return (result >>> 0) / 4294967296;
   }
 
-  /** An integer in [min, max]. */
+  /** Returns an integer in [min, max]. */
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }

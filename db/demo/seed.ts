@@ -5,7 +5,7 @@ import { importBytes, importFile } from '../import/index.js';
 import { DEMO_DIRECTORY_APPLICATION, generateDemoOrganisation } from './generate.js';
 
 /**
- * Imports the demo organisation on first start, when the database holds no identities:
+ * Imports the demo organisation on first start, when the database has no identities:
  * the files named by `RECERT_DEMO_FILE` (several separated by the platform's path
  * delimiter, `:` on Linux), or else a generated organisation of 300 people whose logins
  * and leaving dates are relative to today.

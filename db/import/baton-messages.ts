@@ -55,7 +55,7 @@ export interface BatonGrant {
   id: string;
   entitlementId?: string;
   principal?: BatonResourceId;
-  /** Entitlement ids the principal holds this grant through, with whether each is direct. */
+  /** Entitlement ids through which the principal has this grant, each marked direct or not. */
   sources: { entitlementId: string; isDirect: boolean }[];
 }
 

@@ -78,7 +78,7 @@ export const c1zImporter: Importer = {
     }
 
     // better-sqlite3 cannot open a WAL-mode database from memory, so the decompressed bytes
-    // go to a private temporary folder that is removed whatever happens.
+    // go to a private temporary folder, which the finally block below removes.
     const folder = await mkdtemp(join(tmpdir(), 'recert-c1z-'));
     const path = join(folder, 'sync.db');
     try {
@@ -137,6 +137,12 @@ async function decompressToFile(compressed: Uint8Array, path: string, file: stri
     await handle.close();
   }
   await Promise.all(writes);
+}
+
+function accountStatus(status: string): AccountRow['status'] {
+  if (status === 'enabled') return 'enabled';
+  if (status === 'unspecified') return 'unknown';
+  return 'disabled';
 }
 
 function corrupt(file: string, error: unknown) {
@@ -279,12 +285,11 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
         email,
         displayName: resource.displayName || login || email || key,
         accountType: isService ? 'service' : 'human',
-        status:
-          status === 'enabled' ? 'enabled' : status === 'unspecified' ? 'unknown' : 'disabled',
+        status: accountStatus(status),
         lastLoginAt: user?.lastLogin,
       };
-      // Service accounts belong to whoever owns the service, which the file does not say;
-      // they link to an identity only when one with the same email already exists.
+      // The file does not name the owner of a service account, so it links to an identity
+      // only when one with the same email already exists.
       const identityKey = isService ? undefined : identityKeyFor(email, login);
       if (identityKey) {
         account.identityKey = identityKey;
@@ -458,8 +463,9 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
 }
 
 /**
- * The application key a c1z file gets without `--application`: its name up to the first
- * dot, so `github.c1z` and `github.2025-06-01.c1z` are snapshots of one application.
+ * Derives the application key of a c1z file imported without `--application`: its name up
+ * to the first dot, so `github.c1z` and `github.2025-06-01.c1z` are snapshots of one
+ * application.
  */
 export function defaultApplicationKey(file: string): string {
   const name = basename(file).split('.')[0] ?? '';

@@ -1,10 +1,10 @@
 /**
- * Expands "everyone who holds entitlement S also holds E" edges into per-principal
- * holdings, as Baton's grant expansion does. Cycles (S holds E and E holds S) are safe:
- * the propagation stops when no holder set grows any more.
+ * Expands edges of the form "every holder of entitlement S also has E" into per-principal
+ * holdings, as Baton's grant expansion does. Cycles (S grants E and E grants S) are safe,
+ * because the propagation stops when no holder set grows any more.
  */
 
-/** Who holds an entitlement and, for each holder, the entitlements it came through. */
+/** Holders of each entitlement and, for each holder, the entitlements it came through. */
 export type Holdings = Map<string, Map<string, Set<string>>>;
 
 /**
@@ -39,8 +39,8 @@ export function expandHoldings(
     outgoing.set(source, targets);
   }
 
-  // Work list of entitlements whose holders changed; each push adds at least one new
-  // (holder, target) pair, and there are finitely many, so the loop ends.
+  // Work list of entitlements whose holders changed. Each push adds at least one new
+  // (holder, target) pair and there are finitely many, so the loop ends.
   const pending = [...holdings.keys()];
   const queued = new Set(pending);
   while (pending.length > 0) {

@@ -23,7 +23,7 @@ export function foldEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** The identity key for an email or, without one, a login. */
+/** Returns the identity key for an email or, without one, a login. */
 export function identityKeyFor(email: string | undefined, login: string | undefined) {
   if (email) return foldEmail(email);
   if (login) return `login:${login.trim().toLowerCase()}`;
@@ -37,7 +37,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * Parses the date forms found in exports: ISO 8601 (`2025-04-01`, `2025-04-01T10:00:00Z`),
  * US `MM/DD/YYYY` with an optional time (as Baton's file connector templates write them),
  * RFC 2822 and Unix epoch seconds or milliseconds. Dates without a zone are read as UTC.
- * Returns undefined for text that is none of these.
+ * Returns undefined for text in any other form.
  */
 export function parseDate(value: unknown): Date | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
@@ -80,7 +80,7 @@ function fromEpoch(value: number): Date | undefined {
 
 /**
  * Collects rows by key and reports repeats. A repeat with the same fields as the first row
- * is merged and reported as a warning; a repeat with different fields is a bad row, because
+ * is merged and reported as a warning. A repeat with different fields is a bad row, because
  * Recert cannot tell which of the two is right.
  */
 export class UniqueRows<T> {

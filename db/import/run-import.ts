@@ -41,15 +41,15 @@ export interface ImportFileOptions {
   /** Imports the good rows of a file that has bad rows, instead of nothing. */
   skipBadRows?: boolean;
   allowUnfinishedSync?: boolean;
-  /** Who ran the import, for the audit log; default `cli:<os user>`. */
+  /** Actor recorded in the audit log; default `cli:<os user>`. */
   actor?: string;
-  /** What `import_run.source_file` records; default the file name as given. */
+  /** Value of `import_run.source_file`; default the file name as given. */
   sourceFile?: string;
   onProgress?: (done: number, total: number, stage: string) => void;
   log?: Logger;
 }
 
-/** What an import did, as `recert import --json` prints it. */
+/** Summary of one import, as `recert import --json` prints it. */
 export interface ImportSummary {
   file: string;
   format: ImportFormat;
@@ -170,9 +170,9 @@ export async function importFile(
 
 /**
  * Imports the bytes of one file. Throws ImportFileError for a file that cannot be read as
- * its format and BadRowsError for bad rows without `skipBadRows`; in both cases and on
- * any database error nothing is written except, outside a dry run, a failed `import_run`
- * row and a failed `audit_event`.
+ * its format, and BadRowsError for bad rows without `skipBadRows`. After these and after
+ * any database error, no access data has changed. Outside a dry run, the failure is
+ * recorded as a failed `import_run` row and a failed `audit_event`.
  */
 export async function importBytes(
   orm: MikroORM,

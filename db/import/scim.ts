@@ -1,7 +1,7 @@
 /**
- * SCIM 2.0 (RFC 7643 resources, RFC 7644 ListResponse) JSON of Users and Groups. The SCIM
- * source is a directory: its users become identities (with department, title, employee
- * number, manager and status) and accounts of the SCIM application; its groups become
+ * SCIM 2.0 (RFC 7643 resources, RFC 7644 ListResponse) JSON of Users and Groups. A SCIM
+ * source is a directory. Its users become identities (with department, title, employee
+ * number, manager and status) and accounts of the SCIM application. Its groups become
  * principal groups and `member` resources. Nested groups are expanded, so a user in group
  * B, which is a member of group A, holds A's `member` resource as an inherited grant.
  */
@@ -73,7 +73,7 @@ function kindOf(resource: Json): 'User' | 'Group' | undefined {
 
 /** The resources of a ListResponse, a bare array of resources, or one resource. */
 /**
- * The resources of a ListResponse, a bare array of resources, or one resource. `partial`
+ * Returns the resources of a ListResponse, a bare array of resources, or one resource. `partial`
  * is true for one resource and for one page of a longer ListResponse, which do not list
  * everything the application holds.
  */

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { copyRows, type CopyValue } from './copy.js';
 
-/** How a column is compared with what is stored. */
+/** Kind of a column's values, which decides how they are compared with stored ones. */
 export type ColumnKind = 'text' | 'int' | 'bool' | 'timestamp' | 'json';
 
 export interface SyncColumn {

@@ -49,7 +49,7 @@ export interface AccountRow {
   accountType: 'human' | 'service';
   status: 'enabled' | 'disabled' | 'unknown';
   lastLoginAt?: Date;
-  /** The identity this account belongs to, when the source says so directly. */
+  /** The identity this account belongs to, when the source names it directly. */
   identityKey?: string;
 }
 
@@ -86,13 +86,13 @@ export interface GrantRow {
 }
 
 /**
- * How an import treats identities: `directory` sources (SCIM) own identity attributes and
- * update them; `accounts` sources (c1z, baton-file) add missing identities but leave
- * existing ones as they are; `none` (CSV) only links accounts to identities already stored.
+ * Treatment of identities by an import. `directory` sources (SCIM) own identity attributes
+ * and update them. `accounts` sources (c1z, baton-file) add missing identities but leave
+ * existing ones as they are. `none` (CSV) only links accounts to identities already stored.
  */
 export type IdentityMode = 'directory' | 'accounts' | 'none';
 
-/** Where a bad row sits in its file. */
+/** A rejected row and its place in the file. */
 export interface BadRow {
   file: string;
   /** `line 12`, `$.users[3]` or `v1_grants row 42`. */
@@ -120,11 +120,11 @@ export interface NormalisedImport {
   warnings: BadRow[];
 }
 
-/** What an importer needs besides the file's bytes. */
+/** Options an importer needs besides the file's bytes. */
 export interface ImportOptions {
   /** Path as the user gave it; used in messages and stored on the import run. */
   file: string;
-  /** Application key from `--application`; each importer says how it defaults. */
+  /** Application key from `--application`; each importer documents its default. */
   application?: string;
   allowUnfinishedSync?: boolean;
   /** Reports progress for the terminal progress bar. */

@@ -1,8 +1,8 @@
 /**
- * Stores a normalised import in one transaction with set-based SQL (see table-sync.ts):
- * the stored rows of the imported applications are read once and compared in memory, new
- * rows are copied straight into the tables with COPY, and changes, sightings and removals
- * are applied with one `UPDATE ... FROM` or `UPDATE ... WHERE id = any(...)` per table.
+ * Stores a normalised import in one transaction with set-based SQL (see table-sync.ts).
+ * The stored rows of the imported applications are read once and compared in memory. New
+ * rows are copied straight into the tables with COPY. Changes, sightings and removals are
+ * applied with one `UPDATE ... FROM` or `UPDATE ... WHERE id = any(...)` per table.
  *
  * Snapshot semantics: rows of the imported applications that the file no longer contains
  * get `removed_at` instead of being deleted, so reviews and history keep pointing at them.
@@ -44,49 +44,30 @@ export interface WriteOptions {
 // at once could each create the same identity. The number is arbitrary but fixed.
 const IMPORT_LOCK = 7_316_402;
 
-/**
- * Writes one import in a single transaction and returns its counts.
- *
- * Applications the file names are created first, in a transaction of their own: every
- * foreign-key check of the import's rows locks its application row, and locking a row that
- * the same transaction inserted or updated is many times slower, which dominated large
- * imports. An application created this way is deleted again when the import fails or is a
- * dry run and left it empty.
- */
+/** Writes one import in a single transaction and returns its counts. */
 export async function writeImport(
   client: pg.ClientBase,
   data: NormalisedImport,
   options: WriteOptions,
 ): Promise<WriteCounts> {
-  await client.query('select pg_advisory_lock($1)', [IMPORT_LOCK]);
+  await client.query('begin');
   try {
-    const { ids: applicationIds, created } = await ensureApplications(client, data);
-    await client.query('begin');
-    try {
-      const counts = await merge(client, data, options, applicationIds);
-      await client.query(options.dryRun ? 'rollback' : 'commit');
-      if (options.dryRun) await deleteIfEmpty(client, created);
-      return counts;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      await deleteIfEmpty(client, created).catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    await client.query('select pg_advisory_unlock($1)', [IMPORT_LOCK]).catch(() => undefined);
+    const counts = await merge(client, data, options);
+    await client.query(options.dryRun ? 'rollback' : 'commit');
+    return counts;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
   }
 }
 
-async function merge(
-  client: pg.ClientBase,
-  data: NormalisedImport,
-  options: WriteOptions,
-  applicationIds: Map<string, number>,
-) {
+async function merge(client: pg.ClientBase, data: NormalisedImport, options: WriteOptions) {
   const stage = (name: string) => options.onStage?.(name);
+  await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
   await client.query(`set local work_mem = '64MB'`);
 
   stage('applications');
+  const applicationIds = await ensureApplications(client, data);
   await updateApplications(client, data);
   const appIds = [...applicationIds.values()];
   const appId = (key: string) => applicationIds.get(key)!;
@@ -234,15 +215,14 @@ async function merge(
   } satisfies WriteCounts;
 }
 
-/** Creates the applications that do not exist yet, in a transaction of their own. */
+/** Creates the applications that do not exist yet and returns the id of each. */
 async function ensureApplications(client: pg.ClientBase, data: NormalisedImport) {
   const ids = new Map<string, number>();
-  const created: number[] = [];
   for (const application of data.applications) {
-    const inserted = await client.query<{ id: number }>(
+    await client.query(
       `insert into application (key, name, description, risk_level)
        values ($1::text, coalesce($2::text, $1::text), $3::text, coalesce($4::text, 'medium'))
-       on conflict (key) do nothing returning id`,
+       on conflict (key) do nothing`,
       [
         application.key,
         application.name ?? null,
@@ -250,18 +230,12 @@ async function ensureApplications(client: pg.ClientBase, data: NormalisedImport)
         application.riskLevel ?? null,
       ],
     );
-    if (inserted.rows[0]) {
-      created.push(inserted.rows[0].id);
-      ids.set(application.key, inserted.rows[0].id);
-    } else {
-      const existing = await client.query<{ id: number }>(
-        'select id from application where key = $1',
-        [application.key],
-      );
-      ids.set(application.key, existing.rows[0]!.id);
-    }
+    const row = await client.query<{ id: number }>('select id from application where key = $1', [
+      application.key,
+    ]);
+    ids.set(application.key, row.rows[0]!.id);
   }
-  return { ids, created };
+  return ids;
 }
 
 /** Updates the name, description and risk level a file gives, only where they differ. */
@@ -281,19 +255,6 @@ async function updateApplications(client: pg.ClientBase, data: NormalisedImport)
       ],
     );
   }
-}
-
-/** Deletes applications this import created when no rows refer to them. */
-async function deleteIfEmpty(client: pg.ClientBase, applicationIds: number[]) {
-  if (applicationIds.length === 0) return;
-  await client.query(
-    `delete from application a where a.id = any($1::int[])
-       and not exists (select 1 from account x where x.application_id = a.id)
-       and not exists (select 1 from resource x where x.application_id = a.id)
-       and not exists (select 1 from principal_group x where x.application_id = a.id)
-       and not exists (select 1 from "grant" x where x.application_id = a.id)`,
-    [applicationIds],
-  );
 }
 
 /**
@@ -423,7 +384,7 @@ async function mergeIdentities(client: pg.ClientBase, data: NormalisedImport) {
 }
 
 /**
- * The directory is the source of truth for reporting lines: a manager it names replaces
+ * Sets managers from a directory, which is the source of truth for reporting lines: a manager it names replaces
  * the stored one, and a person it lists without a manager gets none. A manager given by a
  * bare string is looked up by email, login or employee number among stored identities.
  */
@@ -489,7 +450,7 @@ async function linkAccountsToIdentities(client: pg.ClientBase, appIds: number[] 
 }
 
 /**
- * Sets resource owners where the data says who they are: the identities holding an
+ * Sets resource owners where the data names them: the identities holding an
  * ownership resource (such as `owner` or `admin`) of the same parent object, and the owners
  * a file names itself. Resources without either keep the owners they have.
  */

@@ -41,7 +41,7 @@ export interface ResourceHolders {
   manager: { id: number | null; reports: number; holders: number };
 }
 
-/** Queries on grants: who holds which resource, through what. */
+/** Queries on grants: which principal has which resource, and through what. */
 export class GrantRepository {
   constructor(private readonly em: EntityManager) {}
 

@@ -5,14 +5,14 @@ import { Identity, type IIdentity } from '../entities/identity.entity.js';
 export class IdentityRepository {
   constructor(private readonly em: EntityManager) {}
 
-  /** The identity with this email, compared case-insensitively; undefined when none. */
+  /** Finds the identity with this email, compared case-insensitively. */
   async findByEmail(email: string): Promise<IIdentity | undefined> {
     return (
       (await this.em.findOne(Identity, { externalKey: email.trim().toLowerCase() })) ?? undefined
     );
   }
 
-  /** The identity whose login or user name is this, compared case-insensitively. */
+  /** Finds the identity with this login or user name, compared case-insensitively. */
   async findByLogin(login: string): Promise<IIdentity | undefined> {
     const folded = login.trim().toLowerCase();
     return (
@@ -34,7 +34,7 @@ export class IdentityRepository {
     return this.em.find(Identity, { department }, { orderBy: { displayName: 'asc' } });
   }
 
-  /** People the directory marks terminated who still have an account that holds a grant. */
+  /** Lists people the directory marks terminated whose accounts still have a current grant. */
   async terminatedWithAccess(): Promise<IIdentity[]> {
     const rows = await this.em.getConnection().execute<{ id: number }[]>(
       `select distinct i.id from identity i

@@ -101,7 +101,7 @@ describe('demo organisation import', () => {
         `select count(*) as count from application_owner ao join application a on a.id = ao.application_id where a.key like '%-owners'`,
       ),
     ).toBe(3);
-    // GitHub's organisation resources are owned by whoever holds the organisation's owner role.
+    // The identities with GitHub's organisation owner role own the organisation's resources.
     expect(
       await count(
         `select count(*) as count from resource_owner ro join resource r on r.id = ro.resource_id join application a on a.id = r.application_id

@@ -32,7 +32,7 @@ const ACCESS_TABLES = [
 ];
 
 /**
- * A digest of every row of every access-data table, timestamps included, so two snapshots
+ * Returns a digest of every row of every access-data table, timestamps included, so two snapshots
  * are equal only when nothing at all changed.
  */
 export async function accessSnapshot(orm: MikroORM): Promise<Record<string, string>> {
