@@ -38,6 +38,8 @@ const REQUIRED_TABLES = [
   'v1_sync_runs',
 ];
 
+const YIELD_EVERY_ROWS = 2000;
+
 /** Entitlement slugs whose holders own the object the entitlement belongs to. */
 export const OWNERSHIP_SLUGS = new Set(['owner', 'owners', 'admin', 'admins', 'administrator']);
 
@@ -90,7 +92,7 @@ export const c1zImporter: Importer = {
         throw corrupt(options.file, error);
       }
       try {
-        return readSqlite(sqlite, options);
+        return await readSqlite(sqlite, options);
       } catch (error) {
         if (error instanceof ImportFileError) throw error;
         if (error instanceof Database.SqliteError) throw corrupt(options.file, error);
@@ -178,7 +180,10 @@ function chooseSync(sqlite: Database.Database, options: ImportOptions): SyncRun 
   );
 }
 
-function readSqlite(sqlite: Database.Database, options: ImportOptions): NormalisedImport {
+async function readSqlite(
+  sqlite: Database.Database,
+  options: ImportOptions,
+): Promise<NormalisedImport> {
   const file = options.file;
   const tables = new Set(
     (
@@ -229,6 +234,12 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
     done++;
     if (done % 5000 === 0) options.onProgress?.(done, total, 'reading');
   };
+  // Lets queued database I/O run now and then, so a writer started by onPrincipalsReady
+  // makes progress while this function decodes.
+  const pause = () =>
+    done % YIELD_EVERY_ROWS === 0
+      ? new Promise<void>((resolve) => setImmediate(resolve))
+      : undefined;
 
   // Resources: users become accounts, groups become principal groups; every resource is
   // kept by its `type:id` key so entitlements and grants can name their parent object.
@@ -312,6 +323,13 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
     }
   }
 
+  // Applications, identities and accounts are complete now. Handing them over lets the
+  // writer store them while the entitlements and grants below are still being decoded.
+  result.applications.push({ key: applicationKey, name: appName ?? applicationKey });
+  result.identities = [...identities.values()];
+  result.accounts = accounts.values();
+  options.onPrincipalsReady?.(result);
+
   const resources = new UniqueRows<ResourceRow>(
     file,
     'entitlement',
@@ -324,6 +342,7 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
     .raw()
     .iterate(sync.sync_id) as Iterable<[number, string, Buffer]>) {
     progress();
+    await pause();
     const location = `v1_entitlements row ${id}`;
     let entitlement;
     try {
@@ -385,6 +404,7 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
     .raw()
     .iterate(sync.sync_id) as Iterable<[number, string, string, string, string, Buffer]>) {
     progress();
+    await pause();
     const location = `v1_grants row ${id}`;
     let decoded;
     try {
@@ -453,9 +473,6 @@ function readSqlite(sqlite: Database.Database, options: ImportOptions): Normalis
   }
   options.onProgress?.(total, total, 'reading');
 
-  result.applications.push({ key: applicationKey, name: appName ?? applicationKey });
-  result.identities = [...identities.values()];
-  result.accounts = accounts.values();
   result.groups = groups.values();
   result.resources = resources.values();
   result.grants = grants;

@@ -20,9 +20,10 @@ import {
   type BadRow,
   type Importer,
   type ImportFormat,
+  type ImportOptions,
   type NormalisedImport,
 } from './types.js';
-import { toImportCounts, writeImport, type WriteCounts } from './writer.js';
+import { ImportWriter, toImportCounts, type WriteCounts } from './writer.js';
 
 /** Importers in the order auto-detection tries them. */
 export const IMPORTERS: readonly Importer[] = [
@@ -119,7 +120,7 @@ export function chooseImporter(
 export async function parseImport(
   bytes: Uint8Array,
   file: string,
-  options: ImportFileOptions,
+  options: ImportFileOptions & Pick<ImportOptions, 'onPrincipalsReady'>,
 ): Promise<NormalisedImport> {
   const importer = chooseImporter(bytes, file, options.format);
   const data = await importer.parse(bytes, {
@@ -127,6 +128,7 @@ export async function parseImport(
     application: options.application,
     allowUnfinishedSync: options.allowUnfinishedSync,
     onProgress: options.onProgress,
+    onPrincipalsReady: options.onPrincipalsReady,
   });
   if (data.badRows.length > 0 && !options.skipBadRows) throw new BadRowsError(file, data.badRows);
   const rows =
@@ -187,15 +189,57 @@ export async function importBytes(
   const dryRun = options.dryRun ?? false;
   const client = new pg.Client({ connectionString: orm.config.getClientUrl() });
   await client.connect();
-  let format: ImportFormat | undefined;
+  let format: ImportFormat | undefined =
+    options.format && options.format !== 'auto' ? options.format : undefined;
+  let importRunId: number | undefined;
+  let data: NormalisedImport | undefined;
+  const writer = new ImportWriter(client, {
+    dryRun,
+    onStage: (stage) => options.onProgress?.(0, 0, `writing ${stage}`),
+    beforeCommit: async (tx, applicationIds) => {
+      if (dryRun || !data) return;
+      const stored = toImportCounts(pendingCounts(data), data.badRows.length, data.warnings.length);
+      const run = await tx.query<{ id: number }>(
+        `insert into import_run (application_id, source_file, sha256, format, sync_id, counts, started_at, finished_at, status, actor)
+         values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'succeeded', $8) returning id`,
+        [
+          applicationIds.values().next().value ?? null,
+          sourceFile,
+          sha256,
+          data.format,
+          data.syncId ?? null,
+          stored,
+          startedAt,
+          actor,
+        ],
+      );
+      importRunId = run.rows[0]!.id;
+      for (const key of applicationIds.keys()) {
+        await tx.query(
+          `insert into audit_event (actor, action, target_type, target_id, outcome, detail)
+           values ($1, 'import', 'application', $2, 'ok', $3)`,
+          [
+            actor,
+            key,
+            {
+              importRunId,
+              file: sourceFile,
+              sha256,
+              format: data.format,
+              syncId: data.syncId ?? null,
+            },
+          ],
+        );
+      }
+    },
+  });
   try {
-    let data: NormalisedImport;
-    try {
-      data = await parseImport(bytes, file, options);
-    } catch (error) {
-      format = options.format && options.format !== 'auto' ? options.format : undefined;
-      throw error;
-    }
+    // Importers that can hand over principals early get them written while they go on
+    // reading; the bad-row rule below still rolls everything back.
+    data = await parseImport(bytes, file, {
+      ...options,
+      onPrincipalsReady: (principals) => writer.startPrincipals(principals),
+    });
     format = data.format;
     options.log?.info(
       {
@@ -208,51 +252,7 @@ export async function importBytes(
       'parsed import file',
     );
 
-    let importRunId: number | undefined;
-    const counts = await writeImport(client, data, {
-      dryRun,
-      onStage: (stage) => options.onProgress?.(0, 0, `writing ${stage}`),
-      beforeCommit: async (tx, applicationIds) => {
-        if (dryRun) return;
-        const stored = toImportCounts(
-          pendingCounts(data),
-          data.badRows.length,
-          data.warnings.length,
-        );
-        const run = await tx.query<{ id: number }>(
-          `insert into import_run (application_id, source_file, sha256, format, sync_id, counts, started_at, finished_at, status, actor)
-           values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'succeeded', $8) returning id`,
-          [
-            applicationIds.values().next().value ?? null,
-            sourceFile,
-            sha256,
-            data.format,
-            data.syncId ?? null,
-            stored,
-            startedAt,
-            actor,
-          ],
-        );
-        importRunId = run.rows[0]!.id;
-        for (const key of applicationIds.keys()) {
-          await tx.query(
-            `insert into audit_event (actor, action, target_type, target_id, outcome, detail)
-             values ($1, 'import', 'application', $2, 'ok', $3)`,
-            [
-              actor,
-              key,
-              {
-                importRunId,
-                file: sourceFile,
-                sha256,
-                format: data.format,
-                syncId: data.syncId ?? null,
-              },
-            ],
-          );
-        }
-      },
-    });
+    const counts = await writer.finish(data);
     if (importRunId !== undefined) {
       // The counts of removals and additions are known only after the merge; store them.
       await client.query('update import_run set counts = $2 where id = $1', [
@@ -290,6 +290,7 @@ export async function importBytes(
     );
     return summary;
   } catch (error) {
+    await writer.abort();
     if (!dryRun)
       await recordFailure(client, {
         sourceFile,

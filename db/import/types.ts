@@ -129,6 +129,12 @@ export interface ImportOptions {
   allowUnfinishedSync?: boolean;
   /** Reports progress for the terminal progress bar. */
   onProgress?: (done: number, total: number, stage: string) => void;
+  /**
+   * Receives the import as soon as its applications, identities and accounts are complete,
+   * so they can be written while the importer still reads. Those three lists must not
+   * change afterwards. Importers may call it once or not at all.
+   */
+  onPrincipalsReady?: (data: NormalisedImport) => void;
 }
 
 /** One module per format; each turns a file into normalised rows. */

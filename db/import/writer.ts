@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type { ImportCounts } from '../entities/import-run.entity.js';
 import { copyRows, type CopyValue } from './copy.js';
-import { rowKey, syncTable } from './table-sync.js';
+import { rowKey, syncTable, type SyncResult } from './table-sync.js';
 import type { IdentityRow, NormalisedImport } from './types.js';
 
 /** Row counts of one import: what the file holds, what was added and what was marked removed. */
@@ -44,28 +44,83 @@ export interface WriteOptions {
 // at once could each create the same identity. The number is arbitrary but fixed.
 const IMPORT_LOCK = 7_316_402;
 
+/**
+ * Writes one import in a single transaction, in two phases: principals (applications,
+ * identities, accounts) and then access (groups, resources, grants, owners). A reader can
+ * hand over the principals while it still decodes grants, so PostgreSQL stores them in
+ * parallel with the decoding; `writeImport` runs both phases on finished data.
+ */
+export class ImportWriter {
+  private principals?: Promise<Principals>;
+  private open = false;
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    private readonly options: WriteOptions,
+  ) {}
+
+  /**
+   * Starts the transaction and writes the applications, identities and accounts of `data`,
+   * which must not change after this call. Returns at once; errors surface in `finish`.
+   */
+  startPrincipals(data: NormalisedImport): void {
+    this.principals ??= this.begin().then(() => writePrincipals(this.client, data, this.options));
+    // Observed here so an early failure is not reported as unhandled; `finish` rethrows it.
+    this.principals.catch(() => undefined);
+  }
+
+  /** Writes the rest of `data`, then commits, or rolls back for a dry run. */
+  async finish(data: NormalisedImport): Promise<WriteCounts> {
+    this.startPrincipals(data);
+    const principals = await this.principals!;
+    const counts = await writeAccess(this.client, data, this.options, principals);
+    await this.client.query(this.options.dryRun ? 'rollback' : 'commit');
+    this.open = false;
+    return counts;
+  }
+
+  /** Rolls back whatever was written; waits for a principal phase still running. */
+  async abort(): Promise<void> {
+    await this.principals?.catch(() => undefined);
+    if (this.open) await this.client.query('rollback').catch(() => undefined);
+    this.open = false;
+  }
+
+  private async begin() {
+    await this.client.query('begin');
+    this.open = true;
+    await this.client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
+    await this.client.query(`set local work_mem = '64MB'`);
+  }
+}
+
 /** Writes one import in a single transaction and returns its counts. */
 export async function writeImport(
   client: pg.ClientBase,
   data: NormalisedImport,
   options: WriteOptions,
 ): Promise<WriteCounts> {
-  await client.query('begin');
+  const writer = new ImportWriter(client, options);
   try {
-    const counts = await merge(client, data, options);
-    await client.query(options.dryRun ? 'rollback' : 'commit');
-    return counts;
+    return await writer.finish(data);
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
+    await writer.abort();
     throw error;
   }
 }
 
-async function merge(client: pg.ClientBase, data: NormalisedImport, options: WriteOptions) {
-  const stage = (name: string) => options.onStage?.(name);
-  await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
-  await client.query(`set local work_mem = '64MB'`);
+interface Principals {
+  applicationIds: Map<string, number>;
+  identities: { added: number };
+  accounts: SyncResult;
+}
 
+async function writePrincipals(
+  client: pg.ClientBase,
+  data: NormalisedImport,
+  options: WriteOptions,
+): Promise<Principals> {
+  const stage = (name: string) => options.onStage?.(name);
   stage('applications');
   const applicationIds = await ensureApplications(client, data);
   await updateApplications(client, data);
@@ -108,6 +163,19 @@ async function merge(client: pg.ClientBase, data: NormalisedImport, options: Wri
 
   stage('matching identities');
   await linkAccountsToIdentities(client, data.identityMode === 'directory' ? undefined : appIds);
+  return { applicationIds, identities, accounts };
+}
+
+async function writeAccess(
+  client: pg.ClientBase,
+  data: NormalisedImport,
+  options: WriteOptions,
+  { applicationIds, identities, accounts }: Principals,
+): Promise<WriteCounts> {
+  const stage = (name: string) => options.onStage?.(name);
+  const appIds = [...applicationIds.values()];
+  const appId = (key: string) => applicationIds.get(key)!;
+  const markRemoved = !data.partial;
 
   stage('groups');
   const groups = await syncTable(client, {
