@@ -162,12 +162,12 @@ try {
     const response = await fetch(`${base}/reviews`, { headers: { cookie } });
     const html = await response.text();
     if (response.status !== 200 || !html.includes('<li class="task"')) {
-      throw new Error(`the list page answered ${response.status}`);
+      throw new Error(`the list page returned HTTP ${response.status}`);
     }
   };
   const bare = async () => {
     const response = await fetch(`${base}/bench/bare`);
-    if (response.status !== 200) throw new Error(`the bare route answered ${response.status}`);
+    if (response.status !== 200) throw new Error(`the bare route returned HTTP ${response.status}`);
     await response.arrayBuffer();
   };
 

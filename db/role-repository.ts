@@ -82,7 +82,7 @@ export interface RoleHolder {
   grantedAt: Date | null;
 }
 
-/** Every role holder, configured ones first, then by name. */
+/** Lists every role holder, configured ones first, then by name. */
 export async function listRoleHolders(
   em: EntityManager,
   config: ConfiguredRoleEmails = roleEmailsFromEnv(),

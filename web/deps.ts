@@ -8,7 +8,7 @@ import type { BulkJobs } from './tasks/bulk-jobs.js';
 import type { WebConfig } from './config.js';
 import type { SignInLimits } from './auth/sign-in-limits.js';
 
-/** What the web layer needs from the rest of Recert; `createApp()` receives it. */
+/** Dependencies of the web layer on the rest of Recert; `createApp()` receives them. */
 export interface WebDeps {
   orm: MikroORM;
   temporal: Client;

@@ -11,7 +11,7 @@ export function isFragmentRequest(c: Context): boolean {
 }
 
 /**
- * Answers with `body` alone to an htmx request and wrapped in the page layout otherwise, so
+ * Responds with `body` alone to an htmx request and wrapped in the page layout otherwise, so
  * one component serves both the full page and the fragment.
  */
 export function page(

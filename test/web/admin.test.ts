@@ -10,7 +10,7 @@ async function sql<T>(query: string, params: unknown[] = []): Promise<T[]> {
   return web.db.orm.em.fork().getConnection().execute<T[]>(query, params);
 }
 
-/** A task whose workflow lists `superAdmin` as super admin, and a browser for that admin. */
+/** Starts a task whose workflow lists `superAdmin` as super admin and signs that admin in. */
 async function taskWithAdmin(steps = 1) {
   const org = await web.seed();
   const policy = await publishPolicy(web.db.orm, {
@@ -43,7 +43,7 @@ describe('repair actions', () => {
       });
       expect(response.status, action).toBe(403);
     }
-    // The same answer for an id that does not exist, so the 403 reveals nothing.
+    // The same status for an id that does not exist, so the 403 reveals nothing.
     expect(
       (await manager.post('/tasks/no-such-task/admin/cancel', { confirm: 'yes' })).status,
     ).toBe(403);

@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)(
 
     /** Runs axe-core on the page and returns its serious and critical violations. */
     async function seriousViolations(page: Page) {
-      // page.evaluate goes through the DevTools protocol, which the page's CSP does not govern.
+      // page.evaluate runs through the DevTools protocol, which the page's CSP does not restrict.
       await page.evaluate(axeSource);
       // A string, because this file is type-checked without the DOM library.
       const results = await page.evaluate<{

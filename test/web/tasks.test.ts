@@ -59,7 +59,7 @@ describe('task detail page', () => {
     expect(html).toContain('name="seenInsightsVersion" value="1"');
   });
 
-  it('answers 404 for another reviewer’s task', async () => {
+  it('returns 404 for another reviewer’s task', async () => {
     const org = await web.seed();
     const { taskId, handle } = await web.startTask(org, await web.policy());
     const outsider = await web.signInAs(org.ids.outsider);
@@ -222,7 +222,7 @@ describe('task actions', () => {
       expect.arrayContaining(['commented', 'reminder_requested', 'reassigned']),
     );
 
-    // The former assignee still sees the task, without a decision form.
+    // The former assignee can still open the task, without a decision form.
     const after = await manager.page(`/tasks/${taskId}`);
     expect(after.response.status).toBe(200);
     expect(after.html).not.toContain('value="certify"');
@@ -294,12 +294,12 @@ describe('task actions', () => {
   });
 });
 
-describe('when no worker answers', () => {
-  it('shows the projection with a notice and refuses actions at once', async () => {
+describe('when no worker responds', () => {
+  it('shows the projection and rejects actions at once', async () => {
     const org = await web.seed();
     const policy = await web.policy();
     const input = taskInput(org, policy);
-    // A task queue nobody polls: the workflow exists but no worker answers its queries.
+    // A task queue that no worker polls: the workflow exists but its queries time out.
     const handle = await web.temporal.client.workflow.start(reviewTaskWorkflow, {
       taskQueue: uniqueId('nobody'),
       workflowId: input.taskId,

@@ -28,7 +28,7 @@ function like(text: string) {
   return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
-/** One page of the audit log, newest first, with the number of matching events. */
+/** Lists one page of the audit log, newest first, and counts the matching events. */
 export async function listAuditEvents(
   em: EntityManager,
   filters: AuditFilters,

@@ -28,7 +28,7 @@ export function formCsrfToken(c: Context<AppEnv>): string {
     token = newToken();
     setCookie(c, LOGIN_CSRF_COOKIE, token, cookieOptions(c.get('deps')));
   }
-  // A page asks more than once (form and layout); all must get the cookie's one value.
+  // A page reads the token more than once (form and layout), and every copy must match the cookie.
   c.set('loginCsrfToken', token);
   return token;
 }

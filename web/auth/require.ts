@@ -38,7 +38,7 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** The signed-in user of a request that passed `requireUser()`. */
+/** Returns the signed-in user of a request that passed `requireUser()`. */
 export function signedIn(c: Context<AppEnv>): CurrentUser {
   const user = c.get('user');
   if (!user) throw new HTTPException(401, { message: 'Sign in first.' });
@@ -47,8 +47,8 @@ export function signedIn(c: Context<AppEnv>): CurrentUser {
 
 /**
  * Lets through signed-in users holding any of `roles` (super admins hold every role); others
- * get 403. Apply after `requireUser()`. Route by route, the check must not depend on ids in
- * the URL, so a 403 here never tells whether a task exists.
+ * get 403. Apply after `requireUser()`. The check looks at the role alone, never at ids in the
+ * URL, so a 403 never reveals whether a task exists.
  *
  * @example
  * adminRoutes.use('*', requireUser(), requireRole('super_admin'));

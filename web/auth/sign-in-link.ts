@@ -10,8 +10,8 @@ export const NONCE_COOKIE = 'recert_sign_in_nonce';
 /**
  * Emails a sign-in link to the active identity with this email, if there is one. The link
  * works once, for LINK_LIFETIME_MINUTES, and only with `nonce` (the caller's cookie).
- * Returns the identity id the link went to, or undefined; callers answer the same either way
- * so the page does not reveal who has an account.
+ * Returns the identity id the link went to, or undefined. Callers respond the same either
+ * way, so the page does not reveal who has an account.
  */
 export async function sendSignInLink(
   em: EntityManager,
@@ -57,7 +57,7 @@ export async function sendSignInLink(
   return identity.id;
 }
 
-/** Why a sign-in link was not accepted, for the audit log. */
+/** Reason a sign-in link was not accepted, for the audit log. */
 export type LinkProblem = 'unknown' | 'used' | 'expired' | 'other_browser';
 
 /**

@@ -8,7 +8,7 @@ import { sendWithDeadline } from '../tasks/task-actions.js';
 import { findTaskRows, matchingTaskIds, type TaskListRow } from '../tasks/task-list.js';
 import { BulkProblem, BulkStatus } from '../views/bulk-status.js';
 
-/** The most tasks one bulk request may decide. */
+/** Maximum number of tasks one bulk request may decide. */
 const MAX_BULK_TASKS = 5000;
 
 function label(row: TaskListRow): string {
@@ -52,7 +52,7 @@ export const bulkRoutes = new Hono<AppEnv>()
       );
     }
 
-    // Only tasks this reviewer may see are named or sent; the rest answer "not found".
+    // Only tasks this reviewer may see are named or sent. The rest are reported as not found.
     const visible = (await findTaskRows(em, user.identityId, ids)).filter(
       (row) => row.assigneeIds.includes(user.identityId) || row.decidedByMe,
     );

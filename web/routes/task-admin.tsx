@@ -14,7 +14,7 @@ import { ConfirmBox } from '../views/task-forms.js';
 type RepairAction =
   'skip-step' | 'restart' | 'hard-reset' | 'change-policy' | 'process-now' | 'cancel';
 
-/** Each repair action: the message it sends and what the panel says once it is applied. */
+/** Repair actions by path: the message each sends and the panel's text once it is applied. */
 const REPAIRS: Record<
   RepairAction,
   { build: (form: FormData, user: CurrentUser) => TaskAction; done: string }
@@ -73,8 +73,8 @@ function taskNotFound(c: Context<AppEnv>) {
 
 /**
  * Super-admin repair actions on one task. The role is checked before the task is read, so a
- * 403 here says nothing about whether the id exists; the workflow checks its own list of super
- * admins again.
+ * 403 here reveals nothing about whether the id exists. The workflow checks its own list of
+ * super admins again.
  */
 export const taskAdminRoutes = new Hono<AppEnv>()
   .use('/:id/admin/*', requireUser(), requireRole('super_admin'))

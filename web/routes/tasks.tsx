@@ -19,7 +19,7 @@ import { Notice } from '../views/components.js';
 import { ReassignResults } from '../views/task-forms.js';
 import { TaskRow, type RowOutcome } from '../views/task-row.js';
 
-/** Loads the task for the signed-in user, or answers 404 (missing and not visible alike). */
+/** Loads the task for the signed-in user; `loaded` is absent for missing and hidden tasks alike. */
 async function taskOr404(c: Context<AppEnv>): Promise<{ user: CurrentUser; loaded?: LoadedTask }> {
   const user = signedIn(c);
   const loaded = await loadTask(c.get('deps'), user, c.req.param('id') ?? '');
@@ -35,7 +35,7 @@ const DECISION_DONE = {
 };
 
 /** Redraws one list row after a decision (the list's Certify and Remove buttons). */
-async function answerRow(
+async function renderRowOutcome(
   c: Context<AppEnv>,
   user: CurrentUser,
   taskId: string,
@@ -74,8 +74,8 @@ async function answerRow(
 }
 
 /**
- * Sends one action built from the form and redraws the panel with its outcome. Actions from
- * a task the user cannot see answer 404 before anything is sent.
+ * Sends one action built from the form and redraws the panel with its outcome. An action on a
+ * task the user cannot see gets a 404 before anything is sent.
  */
 async function panelAction(
   c: Context<AppEnv>,
@@ -120,12 +120,13 @@ export const taskRoutes = new Hono<AppEnv>()
 
     if (decision !== 'certify' && decision !== 'remove') {
       const text = 'Choose Certify or Remove.';
-      if (fromRow) return answerRow(c, user, id, { kind: 'rejected', text }, 422);
+      if (fromRow) return renderRowOutcome(c, user, id, { kind: 'rejected', text }, 422);
       return renderTaskPanel(c, user, loaded, { message: { kind: 'error', text }, status: 422 });
     }
     if (loaded.view.commentRequired[decision] && !comment) {
       const text = `A comment is required to ${decision} at this step. Write one, then press ${decision === 'certify' ? 'Certify' : 'Remove'} again.`;
-      if (fromRow) return answerRow(c, user, id, { kind: 'needs_comment', text, decision }, 422);
+      if (fromRow)
+        return renderRowOutcome(c, user, id, { kind: 'needs_comment', text, decision }, 422);
       return renderTaskPanel(c, user, loaded, { message: { kind: 'error', text }, status: 422 });
     }
 
@@ -150,7 +151,7 @@ export const taskRoutes = new Hono<AppEnv>()
             kind: outcome.kind === 'unavailable' ? 'unavailable' : 'rejected',
             text: outcome.reason,
           };
-      return answerRow(c, user, id, rowOutcome, outcomeStatus(outcome) as 200 | 409 | 503);
+      return renderRowOutcome(c, user, id, rowOutcome, outcomeStatus(outcome) as 200 | 409 | 503);
     }
     const fresh = (await loadTask(c.get('deps'), user, id)) ?? loaded;
     return renderTaskPanel(c, user, fresh, {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 
-/** What happened to one task of a bulk job. */
+/** Outcome of one task of a bulk job. */
 export interface BulkItem {
   taskId: string;
   /** Whose access to what, as the list showed it. */
@@ -19,7 +19,7 @@ export interface BulkJob {
   items: BulkItem[];
   done: number;
   finishedAt?: number;
-  /** Set once a status answer has told the page to reload its list after the job. */
+  /** Set once a status response has asked the page to reload its list after the job. */
   announced?: boolean;
 }
 
@@ -32,7 +32,7 @@ export type BulkItemRunner = (item: BulkItem) => Promise<Pick<BulkItem, 'outcome
  * running a job again is safe because decided tasks reject a second decision.
  */
 // NOTE: with several web processes, the status poll must reach the process that runs the job
-// (sticky sessions); another process answers 404 for it.
+// (sticky sessions); another process returns 404 for it.
 export class BulkJobs {
   private readonly jobs = new Map<string, BulkJob>();
 
@@ -66,7 +66,7 @@ export class BulkJobs {
     return job;
   }
 
-  /** The job, when it exists and belongs to `ownerId`. */
+  /** Returns the job when it exists and belongs to `ownerId`. */
   get(id: string, ownerId: number): BulkJob | undefined {
     const job = this.jobs.get(id);
     return job && job.ownerId === ownerId ? job : undefined;

@@ -1,7 +1,7 @@
 /**
  * Reads one task for one user and decides what they may see and do. Detail pages and single
- * actions read the workflow by query; when no worker answers, the projection stands in and no
- * action is offered.
+ * actions read the workflow by query. When no worker responds, the page shows the projection
+ * instead and offers no action.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { readTask } from '../../runtime/task-client.js';
@@ -18,7 +18,7 @@ import { findTaskRow } from './task-list.js';
 export interface TaskView {
   id: string;
   source: 'workflow' | 'projection';
-  /** Why the projection is shown instead of the live workflow. */
+  /** Reason the projection is shown instead of the live workflow. */
   notice?: string;
   status: string;
   closed: boolean;
@@ -56,7 +56,7 @@ export interface TaskView {
   log: TaskLogEntry[];
 }
 
-/** What the viewer may do on the task's page; the workflow validator checks each again. */
+/** Actions the viewer may take on the task's page; the workflow validator checks each again. */
 export interface TaskRights {
   decide: boolean;
   comment: boolean;
@@ -69,7 +69,7 @@ export interface TaskRights {
 
 export interface LoadedTask {
   view: TaskView;
-  /** The live workflow state; absent when the projection stands in. */
+  /** The live workflow state; absent when the page shows the projection. */
   state?: TaskState;
   revocation?: RevocationStateView;
   rights: TaskRights;
@@ -163,8 +163,8 @@ function fromState(state: TaskState): TaskView {
 }
 
 /**
- * Loads a task for `user`; undefined when it does not exist or the user may not see it, so
- * both answer 404 and ids reveal nothing. Visible to its assignees (current and former), the
+ * Loads a task for `user`. Returns undefined when it does not exist or the user may not see
+ * it, so both get a 404 and ids reveal nothing. Visible to its assignees (current and former), the
  * reviewers who decided it, its campaign's administrators, super and campaign admins, and the
  * approvers and provisioners of its revocation.
  */
@@ -212,7 +212,7 @@ export async function loadTask(
     };
   }
 
-  // The projection stands in: visibility from the row, the stored log and the campaign.
+  // No live state: visibility comes from the projection row, the stored log and the campaign.
   const em = deps.orm.em.fork();
   const row = await findTaskRow(em, me, taskId);
   if (!row) return undefined;

@@ -22,17 +22,17 @@ const UNAVAILABLE =
 const HISTORY_GONE =
   'The task is closed and its workflow history is no longer kept; no more actions are accepted.';
 
-/** Why a task read from the projection cannot take actions. */
+/** Builds the outcome for a task read from the projection, which cannot take actions. */
 function projectionOutcome(loaded: LoadedTask): ActionOutcome & { ok: false } {
-  const gone = loaded.view.notice?.includes('no longer kept') ?? false;
-  return gone
+  const historyGone = loaded.view.notice?.includes('no longer kept') ?? false;
+  return historyGone
     ? { ok: false, kind: 'rejected', reason: HISTORY_GONE }
     : { ok: false, kind: 'unavailable', reason: UNAVAILABLE };
 }
 
 /**
  * Sends `action` as an update, giving up after `taskActionTimeoutMs` so a page never hangs
- * when no worker answers. `requestId` becomes the update id: a retried request applies once.
+ * when no worker responds. `requestId` becomes the update id: a retried request applies once.
  */
 export function sendWithDeadline(
   deps: AppDeps,

@@ -8,7 +8,7 @@ export interface IdentityName {
   email: string | null;
 }
 
-/** Every identity id a task page mentions: assignees, actors and ids inside log entries. */
+/** Collects every identity id a task page mentions: assignees, actors and ids in log entries. */
 function mentionedIds(view: TaskView, extra: number[]): number[] {
   const ids = new Set<number>([...view.assigneeIds, ...extra]);
   const add = (entry: TaskLogEntry) => {
@@ -39,7 +39,7 @@ export async function identityNames(
   return new Map(rows.map((row) => [row.id, { displayName: row.display_name, email: row.email }]));
 }
 
-/** What the imported data says about a grant, shown when the task carries no insights. */
+/** Facts the imported data contains about a grant, shown when the task carries no insights. */
 export interface GrantFacts {
   accountStatus: string | null;
   accountType: string | null;

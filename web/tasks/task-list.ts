@@ -101,7 +101,7 @@ interface Condition {
   params: unknown[];
 }
 
-/** Which tasks a reviewer sees under a status filter: waiting for them, decided by them, or both. */
+/** The condition for a reviewer's tasks under a status filter: waiting, decided by them, or both. */
 function scopeCondition(reviewerId: number, filters: TaskFilters): Condition {
   if (filters.scope === 'all') {
     if (filters.status === 'open') return { sql: `t.status = 'open'`, params: [] };
@@ -220,7 +220,7 @@ function toRow(raw: RawRow): TaskListRow {
   };
 }
 
-/** The SQL of one list page, so the benchmark's bare route runs exactly what the page runs. */
+/** Builds the SQL of one list page; the benchmark's bare route runs exactly this query. */
 export function taskPageQuery(
   reviewerId: number,
   filters: TaskFilters,
@@ -241,8 +241,8 @@ export function taskPageQuery(
   // A subject's tasks are shown all at once in the by-user view; 500 bounds a pathological case.
   const limit = subject ? 500 : PAGE_SIZE;
   return {
-    // The inner query sorts only what the order needs and keeps one page of ids; the outer
-    // query joins the remaining names for those rows alone.
+    // The inner query sorts only the columns the order needs and keeps one page of ids. The
+    // outer query then joins the remaining names for those rows alone.
     sql: `select ${ROW_COLUMNS}, p.total_count
             from (select t.id, count(*) over () as total_count
                     from review_task t
@@ -257,7 +257,7 @@ export function taskPageQuery(
   };
 }
 
-/** One page of tasks and the number matching the filters. */
+/** Lists one page of tasks and counts all that match the filters. */
 export async function listTasks(
   em: EntityManager,
   reviewerId: number,
@@ -271,7 +271,7 @@ export async function listTasks(
   return { rows: raw.map(toRow), total: Number(raw[0]?.total_count ?? 0) };
 }
 
-/** One task as a list row, for redrawing it after an action; undefined when absent. */
+/** Finds one task as a list row, for redrawing it after an action; undefined when absent. */
 export async function findTaskRow(
   em: EntityManager,
   viewerId: number,
@@ -286,7 +286,7 @@ export async function findTaskRow(
   return raw ? toRow(raw) : undefined;
 }
 
-/** The given tasks as list rows, in no particular order; ids that do not exist are left out. */
+/** Finds the given tasks as list rows, in no particular order, leaving out unknown ids. */
 export async function findTaskRows(
   em: EntityManager,
   viewerId: number,
@@ -338,8 +338,8 @@ export async function summariseTasks(
   filters: TaskFilters,
 ): Promise<TaskSummaryRow[]> {
   const rest = filterConditions(filters, ['campaign', 'application']);
-  // One branch per count, each on its own index; a task both waiting for and decided by the
-  // reviewer (after a restart, say) counts in both.
+  // One branch per count, so each uses its own index. A task both waiting for and decided by
+  // the reviewer (after a restart, say) counts in both.
   const open = and([scopeCondition(reviewerId, { ...filters, status: 'open' }), ...rest]);
   const done = and([scopeCondition(reviewerId, { ...filters, status: 'done' }), ...rest]);
   const rows = await em.getConnection().execute<
@@ -376,7 +376,7 @@ export async function summariseTasks(
   }));
 }
 
-/** The people whose access is listed, for the by-user view's one-person-at-a-time flow. */
+/** Lists the people whose access is under review, for the by-user view. */
 export async function listSubjects(
   em: EntityManager,
   reviewerId: number,

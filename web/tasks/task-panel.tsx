@@ -9,7 +9,7 @@ import { TaskPanel, type PanelMessage } from '../views/task-page.js';
 import type { LoadedTask } from './task-access.js';
 import { grantFacts, identityNames, publishedPolicies } from './task-facts.js';
 
-/** The workflow's page in the Temporal UI, when its URL is configured. */
+/** Builds the link to the workflow's page in the Temporal UI, when its URL is configured. */
 export function temporalUiLink(c: Context<AppEnv>, workflowId: string): string | undefined {
   const { temporalUiUrl, temporalConfig } = c.get('deps');
   if (!temporalUiUrl) return undefined;
@@ -55,7 +55,7 @@ export async function renderTaskPanel(
   );
 }
 
-/** The HTTP status for an action's outcome; htmx swaps 409, 422 and 503 in place. */
+/** Maps an action's outcome to an HTTP status; htmx swaps 409, 422 and 503 in place. */
 export function outcomeStatus(outcome: { ok: boolean; kind?: string }): ContentfulStatusCode {
   if (outcome.ok) return 200;
   if (outcome.kind === 'unavailable') return 503;

@@ -69,7 +69,7 @@ export function BulkStatus(props: { job: BulkJob; focus: boolean }) {
   );
 }
 
-/** A bulk request that could not start, in place of the status. */
+/** Renders why a bulk request could not start, in place of the status. */
 export function BulkProblem(props: { text: string }) {
   return (
     <section id="bulk-status" class="bulk-status">

@@ -1,12 +1,12 @@
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../auth/csrf.js';
 
-/** The hidden field that carries the CSRF token in forms sent without htmx. */
+/** Renders the hidden field that carries the CSRF token in forms sent without htmx. */
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={props.token} />;
 }
 
-/** A message box: `info` for notices, `error` for rejections, `ok` for confirmations. */
+/** Renders a message box: `info` for notices, `error` for rejections, `ok` for confirmations. */
 export function Notice(props: {
   kind?: 'info' | 'error' | 'ok';
   id?: string;

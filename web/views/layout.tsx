@@ -3,10 +3,10 @@ import type { CurrentUser } from '../auth/session.js';
 import { CsrfField } from './components.js';
 import { MainNav } from './nav.js';
 
-// htmx settings: swap 409, 422 and 503 answers (a rejected action renders its reason in
-// place); keep htmx from injecting an inline <style>, copying style attributes while settling
-// or evaluating code, all of which the CSP forbids; and turn off attribute inheritance so each
-// element says where its answer goes.
+// htmx settings. Responses with 409, 422 and 503 are swapped in, so a rejected action shows
+// its reason in place. htmx must not inject an inline <style>, copy style attributes while
+// settling or evaluate code, because the CSP forbids all three. Attribute inheritance is off,
+// so each element names its own target.
 const htmxConfig = JSON.stringify({
   disableInheritance: true,
   includeIndicatorStyles: false,

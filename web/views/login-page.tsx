@@ -8,7 +8,7 @@ export interface DevIdentity {
   roles: string[];
 }
 
-/** The sign-in page: email link form, and the development identity picker when enabled. */
+/** Renders the sign-in page: the email link form, and the development identity picker when on. */
 export function LoginPage(props: {
   csrfToken: string;
   next: string;

@@ -18,7 +18,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/dev/outbox', label: 'Outbox', role: 'super_admin', devOnly: true },
 ];
 
-/** The navigation links this user may open. */
+/** Filters the navigation to the links this user may open. */
 export function visibleLinks(user: CurrentUser, devMode: boolean): NavLink[] {
   return NAV_LINKS.filter(
     (link) => (!link.role || hasRole(user, link.role)) && (!link.devOnly || devMode),

@@ -49,7 +49,7 @@ export function filterQuery(filters: TaskFilters, view: ReviewView) {
   };
 }
 
-/** The open and done counts; refreshed by htmx after a decision or a bulk job. */
+/** Renders the open and done counts, which htmx refreshes after a decision or a bulk job. */
 export function ReviewCounts(props: { counts: { open: number; done: number }; href: string }) {
   return (
     <p
@@ -196,7 +196,7 @@ function ViewSwitch(props: { filters: TaskFilters; view: ReviewView }) {
   );
 }
 
-/** The bulk form; row checkboxes join it through their `form` attribute. */
+/** Renders the bulk form; row checkboxes join it through their `form` attribute. */
 function BulkForm(props: ReviewsPageProps) {
   if (props.filters.status === 'done') return null;
   const q = filterQuery(props.filters, props.view);

@@ -24,7 +24,7 @@ export interface ActionFormsProps {
 export const taskPath = (id: string, action = '') =>
   `/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
 
-/** A form that posts to a task action; htmx swaps the answer in for the whole panel. */
+/** Renders a form that posts to a task action; htmx swaps the response in for the panel. */
 function ActionForm(props: {
   id: string;
   action: string;
@@ -104,7 +104,7 @@ export function ReviewerActions(props: ActionFormsProps) {
   );
 }
 
-/** The identities found by the reassign search, as radio buttons of the reassign form. */
+/** Renders the identities the reassign search found, as radio buttons of the reassign form. */
 export function ReassignResults(props: { query: string; results: IdentityChoice[] }) {
   return (
     <div id="reassign-results" aria-live="polite">

@@ -192,7 +192,7 @@ function Insights(props: { view: TaskView; facts?: GrantFacts }) {
   );
 }
 
-/** What the imported data says, for tasks without an insights snapshot. */
+/** Renders the facts in the imported data, for tasks without an insights snapshot. */
 function Facts(props: { facts: GrantFacts }) {
   const f = props.facts;
   const rows: [string, Child][] = [];
@@ -280,8 +280,8 @@ function Summary(props: { view: TaskView; names: Map<number, IdentityName> }) {
 }
 
 /**
- * A task's detail panel: summary, insights, the actions the viewer may take, and the task log.
- * It is the whole page body and also the fragment htmx swaps in after each action.
+ * Renders a task's detail panel: summary, insights, the actions the viewer may take, and the
+ * task log. It is the whole page body and also the fragment htmx swaps in after each action.
  */
 export function TaskPanel(props: TaskPageProps) {
   const { view } = props.loaded;

@@ -1,12 +1,12 @@
 import type { TaskListRow } from '../tasks/task-list.js';
 import { CsrfField, Notice, RecommendationFlag, RiskFlag, StatusFlag, Time } from './components.js';
 
-/** An id safe for HTML id attributes and CSS selectors, derived from a task id. */
+/** Derives an id safe for HTML id attributes and CSS selectors from a task id. */
 export function domId(prefix: string, taskId: string): string {
   return `${prefix}-${taskId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-/** How a row is drawn after an action on it. */
+/** The outcome a row shows after an action on it. */
 export type RowOutcome =
   | { kind: 'applied'; text: string }
   | { kind: 'rejected' | 'unavailable'; text: string }
@@ -27,7 +27,7 @@ export function grantSource(row: {
 
 /**
  * One task in a list. Its Certify and Remove buttons post to `/tasks/:id/decide` and htmx
- * replaces the row with the answer; without JavaScript the form posts and the page reloads.
+ * replaces the row with the response; without JavaScript the form posts and the page reloads.
  */
 export function TaskRow(props: {
   row: TaskListRow;
@@ -56,7 +56,7 @@ export function TaskRow(props: {
         : props.commentRequired.certify
           ? 'Comment (required to certify)'
           : 'Comment';
-  const who = row.subjectName ?? (row.principalType === 'group' ? row.groupName : 'No identity');
+  const person = row.subjectName ?? (row.principalType === 'group' ? row.groupName : 'No identity');
 
   return (
     <li class="task" id={domId('task', row.id)}>
@@ -67,7 +67,7 @@ export function TaskRow(props: {
           </a>
         </h3>
         <p class="task-facts">
-          <span>{who}</span>
+          <span>{person}</span>
           {props.showApplication && row.applicationName ? <span>{row.applicationName}</span> : null}
           {row.resourceType ? <span>{row.resourceType}</span> : null}
           <span>{grantSource(row)}</span>
