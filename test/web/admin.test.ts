@@ -53,7 +53,8 @@ describe('repair actions', () => {
   it('shows each action as admin-only with a Temporal UI link', async () => {
     const { admin, taskId } = await taskWithAdmin();
     const { html } = await admin.page(`/tasks/${taskId}`);
-    expect(html).toContain(`href="http://temporal-ui.test/namespaces/default/workflows/${taskId}"`);
+    const link = `href="http://temporal-ui.test/namespaces/default/workflows/${taskId}"`;
+    expect(html.split(link).length - 1).toBe(7);
     for (const label of [
       'Skip the current step',
       'Restart from the first step',

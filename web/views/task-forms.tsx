@@ -242,63 +242,85 @@ function ReasonField(props: { id: string }) {
   );
 }
 
-/** Repair actions for super admins, each marked admin-only, with the Temporal UI link. */
+/** Renders one repair action: its fields, an admin-only button and the Temporal UI link. */
+function RepairForm(props: {
+  view: TaskView;
+  csrfToken: string;
+  temporalUiLink?: string;
+  action: string;
+  label: string;
+  button: string;
+  danger?: boolean;
+  children?: Child;
+}) {
+  return (
+    <ActionForm
+      id={props.view.id}
+      action={`admin/${props.action}`}
+      csrfToken={props.csrfToken}
+      label={props.label}
+    >
+      {props.children}
+      <div class="buttons">
+        <button type="submit" class={props.danger ? 'danger' : undefined}>
+          {props.button} <AdminOnly />
+        </button>
+        {props.temporalUiLink ? (
+          <a href={props.temporalUiLink} rel="noopener noreferrer" target="_blank">
+            Workflow in the Temporal UI
+          </a>
+        ) : null}
+      </div>
+    </ActionForm>
+  );
+}
+
+/** Renders the repair actions for super admins, each marked admin-only. */
 export function AdminActions(props: ActionFormsProps) {
   const { view, loaded } = props;
   if (!loaded.rights.repair) return null;
   const open = !view.closed && view.source === 'workflow';
+  const common = {
+    view,
+    csrfToken: props.csrfToken,
+    temporalUiLink: props.temporalUiLink,
+  };
   return (
     <section aria-labelledby="admin-title" class="admin-actions">
       <h2 id="admin-title">
         Repair <AdminOnly />
       </h2>
-      {props.temporalUiLink ? (
-        <p>
-          <a href={props.temporalUiLink} rel="noopener noreferrer" target="_blank">
-            Open this task’s workflow in the Temporal UI
-          </a>
-        </p>
-      ) : null}
       {open ? (
         <>
-          <ActionForm
-            id={view.id}
-            action="admin/skip-step"
-            csrfToken={props.csrfToken}
+          <RepairForm
+            {...common}
+            action="skip-step"
             label="Skip step"
+            button="Skip the current step"
           >
             <ReasonField id="skip-reason" />
-            <button type="submit">
-              Skip the current step <AdminOnly />
-            </button>
-          </ActionForm>
-          <ActionForm
-            id={view.id}
-            action="admin/restart"
-            csrfToken={props.csrfToken}
+          </RepairForm>
+          <RepairForm
+            {...common}
+            action="restart"
             label="Restart"
+            button="Restart from the first step"
           >
             <ReasonField id="restart-reason" />
-            <button type="submit">
-              Restart from the first step <AdminOnly />
-            </button>
-          </ActionForm>
-          <ActionForm
-            id={view.id}
-            action="admin/hard-reset"
-            csrfToken={props.csrfToken}
+          </RepairForm>
+          <RepairForm
+            {...common}
+            action="hard-reset"
             label="Hard reset"
+            button="Hard reset to the latest policy version"
           >
             <ReasonField id="reset-reason" />
-            <button type="submit">
-              Hard reset to the latest policy version <AdminOnly />
-            </button>
-          </ActionForm>
-          <ActionForm
-            id={view.id}
-            action="admin/change-policy"
-            csrfToken={props.csrfToken}
+          </RepairForm>
+          <RepairForm
+            {...common}
+            action="change-policy"
             label="Change policy"
+            button="Change policy"
           >
             <label for="policy-name">Policy</label>
             <select id="policy-name" name="policyName" required>
@@ -311,44 +333,22 @@ export function AdminActions(props: ActionFormsProps) {
             <label for="policy-version">Version (empty for the latest)</label>
             <input id="policy-version" name="policyVersion" type="number" min={1} step={1} />
             <ReasonField id="policy-reason" />
-            <button type="submit">
-              Change policy <AdminOnly />
-            </button>
-          </ActionForm>
-          <ActionForm
-            id={view.id}
-            action="admin/process-now"
-            csrfToken={props.csrfToken}
-            label="Process now"
-          >
-            <button type="submit">
-              Process now <AdminOnly />
-            </button>
-          </ActionForm>
-          <ActionForm
-            id={view.id}
-            action="admin/cancel"
-            csrfToken={props.csrfToken}
+          </RepairForm>
+          <RepairForm {...common} action="process-now" label="Process now" button="Process now" />
+          <RepairForm
+            {...common}
+            action="cancel"
             label="Cancel task"
+            button="Cancel the task…"
+            danger
           >
             <ReasonField id="cancel-reason" />
-            <button type="submit" class="danger">
-              Cancel the task… <AdminOnly />
-            </button>
-          </ActionForm>
+          </RepairForm>
         </>
       ) : null}
-      <ActionForm
-        id={view.id}
-        action="admin/delete"
-        csrfToken={props.csrfToken}
-        label="Delete task"
-      >
+      <RepairForm {...common} action="delete" label="Delete task" button="Delete the task…" danger>
         <ReasonField id="delete-reason" />
-        <button type="submit" class="danger">
-          Delete the task… <AdminOnly />
-        </button>
-      </ActionForm>
+      </RepairForm>
     </section>
   );
 }
