@@ -114,8 +114,8 @@ export const taskAdminRoutes = new Hono<AppEnv>()
     const user = signedIn(c);
     const deps = c.get('deps');
     const name = c.req.param('action') as RepairAction;
-    const repair = REPAIRS[name];
     if (!Object.hasOwn(REPAIRS, name)) return c.text('Unknown repair action.', 404);
+    const repair = REPAIRS[name];
     const loaded = await loadTask(deps, user, c.req.param('id'));
     if (!loaded) return taskNotFound(c);
     const form = await readForm(c);

@@ -151,7 +151,9 @@ export const taskRoutes = new Hono<AppEnv>()
             kind: outcome.kind === 'unavailable' ? 'unavailable' : 'rejected',
             text: outcome.reason,
           };
-      return renderRowOutcome(c, user, id, rowOutcome, outcomeStatus(outcome) as 200 | 409 | 503);
+      // A row is swapped for every outcome, so a task that vanished meanwhile gets 409, not 404.
+      const status = outcome.ok ? 200 : outcome.kind === 'unavailable' ? 503 : 409;
+      return renderRowOutcome(c, user, id, rowOutcome, status);
     }
     const fresh = (await loadTask(c.get('deps'), user, id)) ?? loaded;
     return renderTaskPanel(c, user, fresh, {
