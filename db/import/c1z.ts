@@ -17,10 +17,12 @@ import {
   type BatonResourceType,
 } from './baton-messages.js';
 import { identityKeyFor, isEmail, toApplicationKey, UniqueRows } from './normalise.js';
+import { RowQueue } from './row-queue.js';
 import {
   emptyImport,
   ImportFileError,
   type AccountRow,
+  type GrantRow,
   type GroupRow,
   type Importer,
   type ImportOptions,
@@ -391,90 +393,110 @@ async function readSqlite(
   }
 
   // Principals that are neither users nor groups (a role granted to a role, say) can still
-  // hold resources; Recert stores them as principal groups so their grants are kept.
-  const resourceNames = new Map(resources.values().map((row) => [row.externalId, row.displayName]));
-  // The c1z schema has a unique index on (external_id, sync_id), so grant ids cannot repeat
-  // within a sync and need no duplicate check.
-  const grants: NormalisedImport['grants'] = [];
-  for (const [id, externalId, entitlementId, principalType, principalId, data] of sqlite
+  // hold resources, so Recert stores them as principal groups. They are found before the
+  // grants are read, so the groups are complete when they are handed over below.
+  for (const [typeId, resourceId] of sqlite
     .prepare(
-      `select id, external_id, entitlement_id, principal_resource_type_id, principal_resource_id, data
-       from v1_grants where sync_id = ?`,
+      'select distinct principal_resource_type_id, principal_resource_id from v1_grants where sync_id = ?',
     )
     .raw()
-    .iterate(sync.sync_id) as Iterable<[number, string, string, string, string, Buffer]>) {
-    progress();
-    await pause();
-    const location = `v1_grants row ${id}`;
-    let decoded;
-    try {
-      decoded = decodeGrant(data);
-    } catch (error) {
-      badRows.push({
-        file,
-        location,
-        field: 'data',
-        reason: `cannot decode the Grant message: ${(error as Error).message}`,
-      });
-      continue;
-    }
-    const resourceId = decoded.entitlementId || entitlementId;
-    if (!resourceNames.has(resourceId)) {
-      badRows.push({
-        file,
-        location,
-        field: 'entitlement',
-        reason: `unknown entitlement "${resourceId}"`,
-      });
-      continue;
-    }
-    const principalKey = `${decoded.principal?.resourceType || principalType}:${decoded.principal?.resource || principalId}`;
-    const principalTypeId = principalKey.slice(0, principalKey.indexOf(':'));
-    let type: 'account' | 'group';
-    if (accounts.has(principalKey)) type = 'account';
-    else if (groups.has(principalKey)) type = 'group';
-    else if (objects.has(principalKey) && !isUserType(principalTypeId)) {
-      const object = objects.get(principalKey)!;
+    .iterate(sync.sync_id) as Iterable<[string, string]>) {
+    const key = `${typeId}:${resourceId}`;
+    const object = objects.get(key);
+    if (object && !accounts.has(key) && !groups.has(key) && !isUserType(typeId)) {
       groups.add(
-        principalKey,
-        {
-          applicationKey,
-          externalId: principalKey,
-          displayName: object.displayName || principalKey,
-        },
-        location,
+        key,
+        { applicationKey, externalId: key, displayName: object.displayName || key },
+        `principal ${key}`,
       );
-      type = 'group';
-    } else {
-      badRows.push({
-        file,
-        location,
-        field: 'principal',
-        reason: `unknown principal "${principalKey}"`,
-      });
-      continue;
     }
-    const sources = decoded.sources.map((source) => ({
-      resourceExternalId: source.entitlementId,
-      resourceName: resourceNames.get(source.entitlementId),
-    }));
-    const inherited =
-      sources.length > 0 &&
-      !decoded.sources.some((source) => source.entitlementId === resourceId || source.isDirect);
-    grants.push({
-      applicationKey,
-      externalId: decoded.id || externalId,
-      resourceExternalId: resourceId,
-      principalType: type,
-      principalExternalId: principalKey,
-      inherited,
-      sources,
-    });
+  }
+  result.groups = groups.values();
+  result.resources = resources.values();
+  const resourceNames = new Map(result.resources.map((row) => [row.externalId, row.displayName]));
+
+  // Grants go to the writer in batches while they are decoded, when a writer is listening.
+  // The c1z schema has a unique index on (external_id, sync_id), so grant ids cannot repeat
+  // within a sync and need no duplicate check.
+  const grants: GrantRow[] = [];
+  const queue = options.onResourcesReady ? new RowQueue<GrantRow>() : undefined;
+  if (queue) options.onResourcesReady!(result, queue);
+  let handedOver = 0;
+  try {
+    for (const [id, externalId, entitlementId, principalType, principalId, data] of sqlite
+      .prepare(
+        `select id, external_id, entitlement_id, principal_resource_type_id, principal_resource_id, data
+         from v1_grants where sync_id = ?`,
+      )
+      .raw()
+      .iterate(sync.sync_id) as Iterable<[number, string, string, string, string, Buffer]>) {
+      progress();
+      if (queue && done % YIELD_EVERY_ROWS === 0) {
+        queue.push(grants.slice(handedOver));
+        handedOver = grants.length;
+      }
+      await pause();
+      const location = `v1_grants row ${id}`;
+      let decoded;
+      try {
+        decoded = decodeGrant(data);
+      } catch (error) {
+        badRows.push({
+          file,
+          location,
+          field: 'data',
+          reason: `cannot decode the Grant message: ${(error as Error).message}`,
+        });
+        continue;
+      }
+      const resourceId = decoded.entitlementId || entitlementId;
+      if (!resourceNames.has(resourceId)) {
+        badRows.push({
+          file,
+          location,
+          field: 'entitlement',
+          reason: `unknown entitlement "${resourceId}"`,
+        });
+        continue;
+      }
+      const principalKey = `${decoded.principal?.resourceType || principalType}:${decoded.principal?.resource || principalId}`;
+      let type: 'account' | 'group';
+      if (accounts.has(principalKey)) type = 'account';
+      else if (groups.has(principalKey)) type = 'group';
+      else {
+        badRows.push({
+          file,
+          location,
+          field: 'principal',
+          reason: `unknown principal "${principalKey}"`,
+        });
+        continue;
+      }
+      const sources = decoded.sources.map((source) => ({
+        resourceExternalId: source.entitlementId,
+        resourceName: resourceNames.get(source.entitlementId),
+      }));
+      const inherited =
+        sources.length > 0 &&
+        !decoded.sources.some((source) => source.entitlementId === resourceId || source.isDirect);
+      grants.push({
+        applicationKey,
+        externalId: decoded.id || externalId,
+        resourceExternalId: resourceId,
+        principalType: type,
+        principalExternalId: principalKey,
+        inherited,
+        sources,
+      });
+    }
+    queue?.push(grants.slice(handedOver));
+    queue?.end();
+  } catch (error) {
+    queue?.fail(error);
+    throw error;
   }
   options.onProgress?.(total, total, 'reading');
 
-  result.groups = groups.values();
-  result.resources = resources.values();
   result.grants = grants;
   return result;
 }

@@ -24,7 +24,8 @@ function encode(value: CopyValue): string {
 const CHUNK_CHARS = 256 * 1024;
 
 /**
- * Copies rows into `table` (already quoted as needed) and resolves with the row count.
+ * Copies rows, or batches of rows that arrive over time, into `table` (already quoted as
+ * needed) and resolves with the row count.
  * Rows are batched into chunks of about 256 KB and the stream's backpressure is honoured,
  * so memory stays flat however many rows there are.
  */
@@ -32,7 +33,7 @@ export async function copyRows(
   client: pg.ClientBase,
   table: string,
   columns: string[],
-  rows: Iterable<CopyValue[]>,
+  rows: Iterable<CopyValue[]> | AsyncIterable<CopyValue[][]>,
 ): Promise<number> {
   const stream = client.query(
     copyFrom(`copy ${table} (${columns.map((column) => `"${column}"`).join(', ')}) from stdin`),
@@ -43,18 +44,38 @@ export async function copyRows(
   });
   let count = 0;
   let chunk = '';
-  for (const row of rows) {
+  // Returns a promise only when the stream's buffer is full and the writer must wait for a drain.
+  const add = (row: CopyValue[]): Promise<void> | undefined => {
     chunk += row.map(encode).join('\t') + '\n';
     count++;
-    if (chunk.length >= CHUNK_CHARS) {
-      if (!stream.write(chunk)) {
-        await new Promise<void>((resolve, reject) => {
-          stream.once('drain', resolve);
-          stream.once('error', reject);
-        });
+    if (chunk.length < CHUNK_CHARS) return undefined;
+    const flushed = chunk;
+    chunk = '';
+    if (stream.write(flushed)) return undefined;
+    return new Promise<void>((resolve, reject) => {
+      stream.once('drain', resolve);
+      stream.once('error', reject);
+    });
+  };
+  try {
+    if (Symbol.asyncIterator in rows) {
+      for await (const batch of rows) {
+        for (const row of batch) {
+          const drained = add(row);
+          if (drained) await drained;
+        }
       }
-      chunk = '';
+    } else {
+      for (const row of rows) {
+        const drained = add(row);
+        if (drained) await drained;
+      }
     }
+  } catch (error) {
+    // Sends CopyFail, so PostgreSQL rejects the whole COPY and the transaction fails.
+    stream.destroy(error as Error);
+    await finished.catch(() => undefined);
+    throw error;
   }
   stream.end(chunk);
   await finished;

@@ -120,7 +120,7 @@ export function chooseImporter(
 export async function parseImport(
   bytes: Uint8Array,
   file: string,
-  options: ImportFileOptions & Pick<ImportOptions, 'onPrincipalsReady'>,
+  options: ImportFileOptions & Pick<ImportOptions, 'onPrincipalsReady' | 'onResourcesReady'>,
 ): Promise<NormalisedImport> {
   const importer = chooseImporter(bytes, file, options.format);
   const data = await importer.parse(bytes, {
@@ -129,6 +129,7 @@ export async function parseImport(
     allowUnfinishedSync: options.allowUnfinishedSync,
     onProgress: options.onProgress,
     onPrincipalsReady: options.onPrincipalsReady,
+    onResourcesReady: options.onResourcesReady,
   });
   if (data.badRows.length > 0 && !options.skipBadRows) throw new BadRowsError(file, data.badRows);
   const rows =
@@ -239,6 +240,7 @@ export async function importBytes(
     data = await parseImport(bytes, file, {
       ...options,
       onPrincipalsReady: (principals) => writer.startPrincipals(principals),
+      onResourcesReady: (resources, grants) => writer.startAccess(resources, grants),
     });
     format = data.format;
     options.log?.info(

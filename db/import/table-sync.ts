@@ -59,7 +59,8 @@ export async function syncTable(
   options: {
     table: string;
     columns: SyncColumn[];
-    rows: SyncRow[];
+    /** The snapshot's rows, or batches of them that an importer is still producing. */
+    rows: SyncRow[] | AsyncIterable<SyncRow[]>;
     applicationIds: number[];
     /** False for a partial snapshot: stored rows missing from it are left alone. */
     markRemoved: boolean;
@@ -82,46 +83,57 @@ export async function syncTable(
   }
 
   const ids = new Map<string, number>();
-  const fresh: SyncRow[] = [];
   const changed: { id: number; values: CopyValue[] }[] = [];
   const unchanged: number[] = [];
-  for (const row of rows) {
+  let freshCount = 0;
+
+  /** Sorts one row into changed or unchanged, or returns its COPY values when it is new. */
+  const classify = (row: SyncRow): CopyValue[] | undefined => {
     const key = rowKey(row.applicationId, row.externalId);
     const existing = storedByKey.get(key);
     if (!existing) {
-      fresh.push(row);
-      continue;
+      freshCount++;
+      const values = row.values.map((value, column) =>
+        value === null || value === undefined ? (columns[column]!.defaultForNew ?? null) : value,
+      );
+      return [row.applicationId, row.externalId, ...values];
     }
     ids.set(key, existing.id as number);
     let differs = existing.removed as boolean;
     const values = row.values.map((value, index) => {
       const column = columns[index]!;
       const current = existing[column.name];
-      if ((value === null || value === undefined) && column.keepStoredWhenMissing)
+      if ((value === null || value === undefined) && column.keepStoredWhenMissing) {
         value = (current ?? null) as CopyValue;
+      }
       if (!differs && !same(column.kind, current, value)) differs = true;
       return value;
     });
     if (differs) changed.push({ id: existing.id as number, values });
     else unchanged.push(existing.id as number);
-  }
+    return undefined;
+  };
 
-  // New rows take their ids from the column default; reading them back afterwards is one
-  // indexed query, far cheaper than one nextval() call per row.
+  // New rows stream into COPY as their batches arrive. They take their ids from the
+  // column default; reading them back afterwards is one indexed query, far cheaper than
+  // one nextval() call per row.
+  const batches = Array.isArray(rows) ? [rows] : rows;
   await copyRows(
     client,
     table,
     ['application_id', 'external_id', ...columns.map((column) => column.name)],
-    (function* () {
-      for (const row of fresh) {
-        const values = row.values.map((value, column) =>
-          value === null || value === undefined ? (columns[column]!.defaultForNew ?? null) : value,
-        );
-        yield [row.applicationId, row.externalId, ...values];
+    (async function* () {
+      for await (const batch of batches) {
+        const fresh: CopyValue[][] = [];
+        for (const row of batch) {
+          const values = classify(row);
+          if (values) fresh.push(values);
+        }
+        if (fresh.length > 0) yield fresh;
       }
     })(),
   );
-  if (fresh.length > 0 && options.returnIds !== false) {
+  if (freshCount > 0 && options.returnIds !== false) {
     const added = await client.query<[number, number, string]>({
       // Sequence values only grow, so the rows added now have ids above every stored row.
       text: `select id, application_id, external_id from ${table}
@@ -159,16 +171,16 @@ export async function syncTable(
   let removed = 0;
   if (options.markRemoved) {
     const seen = new Set(ids.values());
-    const gone = stored.rows
+    const missing = stored.rows
       .filter((row) => !row.removed && !seen.has(row.id as number))
       .map((row) => row.id as number);
-    if (gone.length > 0) {
+    if (missing.length > 0) {
       const result = await client.query(
         `update ${table} set removed_at = now() where id = any($1::int[])`,
-        [gone],
+        [missing],
       );
       removed = result.rowCount ?? 0;
     }
   }
-  return { ids, added: fresh.length, removed };
+  return { ids, added: freshCount, removed };
 }

@@ -135,6 +135,12 @@ export interface ImportOptions {
    * change afterwards. Importers may call it once or not at all.
    */
   onPrincipalsReady?: (data: NormalisedImport) => void;
+  /**
+   * Receives the import once its groups and resources are complete too, with the grants
+   * as batches that the importer adds while it reads. Groups and resources must not
+   * change afterwards, and `data.grants` is complete only when the importer returns.
+   */
+  onResourcesReady?: (data: NormalisedImport, grants: AsyncIterable<GrantRow[]>) => void;
 }
 
 /** One module per format; each turns a file into normalised rows. */

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import type { ImportCounts } from '../entities/import-run.entity.js';
 import { copyRows, type CopyValue } from './copy.js';
 import { rowKey, syncTable, type SyncResult } from './table-sync.js';
-import type { IdentityRow, NormalisedImport } from './types.js';
+import type { GrantRow, IdentityRow, NormalisedImport } from './types.js';
 
 /** Row counts of one import: what the file holds, what was added and what was marked removed. */
 export interface WriteCounts {
@@ -46,12 +46,14 @@ const IMPORT_LOCK = 7_316_402;
 
 /**
  * Writes one import in a single transaction, in two phases: principals (applications,
- * identities, accounts) and then access (groups, resources, grants, owners). A reader can
- * hand over the principals while it still decodes grants, so PostgreSQL stores them in
- * parallel with the decoding; `writeImport` runs both phases on finished data.
+ * identities, accounts) and then access (groups, resources, grants, owners). An importer
+ * can hand over each phase's rows and then stream its grants while it still decodes, so
+ * PostgreSQL stores them in parallel with the decoding. `writeImport` runs both phases on
+ * finished data.
  */
 export class ImportWriter {
   private principals?: Promise<Principals>;
+  private access?: Promise<Access>;
   private open = false;
 
   constructor(
@@ -69,19 +71,55 @@ export class ImportWriter {
     this.principals.catch(() => undefined);
   }
 
-  /** Writes the rest of `data`, then commits, or rolls back for a dry run. */
-  async finish(data: NormalisedImport): Promise<WriteCounts> {
+  /**
+   * Writes the groups and resources of `data`, which must not change after this call, and
+   * streams `grants` into the table as the importer produces them. Returns at once.
+   */
+  startAccess(data: NormalisedImport, grants: AsyncIterable<GrantRow[]>): void {
     this.startPrincipals(data);
-    const principals = await this.principals!;
-    const counts = await writeAccess(this.client, data, this.options, principals);
-    await this.client.query(this.options.dryRun ? 'rollback' : 'commit');
-    this.open = false;
-    return counts;
+    this.access ??= this.principals!.then((principals) =>
+      writeAccess(this.client, data, this.options, principals, grants),
+    );
+    this.access.catch(() => undefined);
   }
 
-  /** Rolls back whatever was written; waits for a principal phase still running. */
+  /** Writes what is left of `data`, then commits, or rolls back for a dry run. */
+  async finish(data: NormalisedImport): Promise<WriteCounts> {
+    this.startPrincipals(data);
+    this.access ??= this.principals!.then((principals) =>
+      writeAccess(this.client, data, this.options, principals, data.grants),
+    );
+    const principals = await this.principals!;
+    const access = await this.access;
+    await this.options.beforeCommit?.(this.client, principals.applicationIds);
+    await this.client.query(this.options.dryRun ? 'rollback' : 'commit');
+    this.open = false;
+    return {
+      identities: data.identities.length,
+      accounts: data.accounts.length,
+      groups: data.groups.length,
+      resources: data.resources.length,
+      grants: data.grants.length,
+      added: {
+        identities: principals.identities.added,
+        accounts: principals.accounts.added,
+        groups: access.groups.added,
+        resources: access.resources.added,
+        grants: access.grants.added,
+      },
+      removed: {
+        grants: access.grants.removed,
+        accounts: principals.accounts.removed,
+        groups: access.groups.removed,
+        resources: access.resources.removed,
+      },
+    };
+  }
+
+  /** Rolls back whatever was written, after any phase still running has stopped. */
   async abort(): Promise<void> {
     await this.principals?.catch(() => undefined);
+    await this.access?.catch(() => undefined);
     if (this.open) await this.client.query('rollback').catch(() => undefined);
     this.open = false;
   }
@@ -166,12 +204,19 @@ async function writePrincipals(
   return { applicationIds, identities, accounts };
 }
 
+interface Access {
+  groups: SyncResult;
+  resources: SyncResult;
+  grants: SyncResult;
+}
+
 async function writeAccess(
   client: pg.ClientBase,
   data: NormalisedImport,
   options: WriteOptions,
-  { applicationIds, identities, accounts }: Principals,
-): Promise<WriteCounts> {
+  { applicationIds, accounts }: Principals,
+  grantRows: GrantRow[] | AsyncIterable<GrantRow[]>,
+): Promise<Access> {
   const stage = (name: string) => options.onStage?.(name);
   const appIds = [...applicationIds.values()];
   const appId = (key: string) => applicationIds.get(key)!;
@@ -237,7 +282,7 @@ async function writeAccess(
       { name: 'inherited', kind: 'bool' },
       { name: 'sources', kind: 'json' },
     ],
-    rows: data.grants.map((row) => {
+    rows: mapBatches(grantRows, (row) => {
       const applicationId = appId(row.applicationKey);
       const principal = rowKey(applicationId, row.principalExternalId);
       return {
@@ -259,28 +304,18 @@ async function writeAccess(
   await mergeResourceOwners(client, data, appIds, resources.ids, applicationIds);
   await mergeApplicationOwners(client, data);
 
-  await options.beforeCommit?.(client, applicationIds);
+  return { groups, resources, grants };
+}
 
-  return {
-    identities: data.identities.length,
-    accounts: data.accounts.length,
-    groups: data.groups.length,
-    resources: data.resources.length,
-    grants: data.grants.length,
-    added: {
-      identities: identities.added,
-      accounts: accounts.added,
-      groups: groups.added,
-      resources: resources.added,
-      grants: grants.added,
-    },
-    removed: {
-      grants: grants.removed,
-      accounts: accounts.removed,
-      groups: groups.removed,
-      resources: resources.removed,
-    },
-  } satisfies WriteCounts;
+/** Maps rows that come as one list or as batches over time, keeping the same shape. */
+function mapBatches<T, U>(
+  rows: T[] | AsyncIterable<T[]>,
+  map: (row: T) => U,
+): U[] | AsyncIterable<U[]> {
+  if (Array.isArray(rows)) return rows.map(map);
+  return (async function* () {
+    for await (const batch of rows) yield batch.map(map);
+  })();
 }
 
 /** Creates the applications that do not exist yet and returns the id of each. */
