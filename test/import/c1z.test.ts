@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { importFile, ImportFileError } from '../../db/import/index.js';
+import { BadRowsError, importFile, ImportFileError } from '../../db/import/index.js';
 import { useTestDatabase } from '../support/database.js';
+import { editedC1z } from './c1z-files.js';
 import { accessSnapshot, applicationCounts, dataFile, tempFile } from './support.js';
 
 const db = useTestDatabase();
@@ -223,5 +224,76 @@ describe('c1z import of a bad file', () => {
     expect(events).toHaveLength(1);
     expect(events[0]?.outcome).toBe('failed');
     expect(events[0]?.reason).toContain('Pebble');
+  });
+});
+
+describe('c1z import of edited files', () => {
+  it('reads a stored zstd frame', async () => {
+    const file = await editedC1z(expanded1k, () => undefined);
+    const summary = await importFile(db.orm, file, {
+      application: 'c1z-rewritten',
+      actor: 'test',
+      dryRun: true,
+    });
+    expect(summary.grants).toBe(14981);
+  });
+
+  it('rolls back grants written before a bad row', async () => {
+    await importFile(db.orm, expanded1k, { application: 'c1z-late-bad', actor: 'test' });
+    const before = await accessSnapshot(db.orm);
+    // The last grant row is decoded after the users, and so after the streaming writer has
+    // already stored identities, accounts and most grants in the open transaction.
+    const file = await editedC1z(expanded1k, (database) => {
+      database
+        .prepare(`update v1_grants set data = x'ff' where id = (select max(id) from v1_grants)`)
+        .run();
+    });
+
+    const error = await importFile(db.orm, file, {
+      application: 'c1z-late-bad',
+      actor: 'test',
+    }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(BadRowsError);
+    expect((error as BadRowsError).badRows).toEqual([
+      expect.objectContaining({
+        file,
+        field: 'data',
+        location: expect.stringMatching(/^v1_grants row \d+$/),
+      }),
+    ]);
+    expect(await accessSnapshot(db.orm)).toEqual(before);
+  });
+
+  it('skips a bad grant when asked', async () => {
+    const file = await editedC1z(expanded1k, (database) => {
+      database
+        .prepare(`update v1_grants set data = x'ff' where id = (select min(id) from v1_grants)`)
+        .run();
+    });
+    const summary = await importFile(db.orm, file, {
+      application: 'c1z-skip',
+      actor: 'test',
+      skipBadRows: true,
+    });
+    expect(summary).toMatchObject({ grants: 14980, badRows: 1 });
+    expect(await applicationCounts(db.orm, 'c1z-skip')).toMatchObject({ grants: 14980 });
+  });
+
+  it('prefers the latest finished sync to a newer unfinished one', async () => {
+    const file = await editedC1z(expanded1k, (database) => {
+      database
+        .prepare(
+          `insert into v1_sync_runs (sync_id, started_at, ended_at, sync_token, sync_type, parent_sync_id)
+           values ('newer-unfinished', '2030-01-01 00:00:00', null, '', 'full', '')`,
+        )
+        .run();
+    });
+    const summary = await importFile(db.orm, file, {
+      application: 'c1z-two-syncs',
+      actor: 'test',
+      dryRun: true,
+    });
+    expect(summary).toMatchObject({ syncId: '36zfOAoWMxQdISbixanQCRBiX7E', grants: 14981 });
   });
 });

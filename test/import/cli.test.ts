@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { generateDemoOrganisation, type DemoManifest } from '../../db/demo/generate.js';
 import { useTestDatabase } from '../support/database.js';
 import { dataFile } from './support.js';
 
@@ -57,5 +61,38 @@ describe('recert import', () => {
     )) as { code: number; stderr: string };
     expect(error.code).toBe(2);
     expect(error.stderr).toContain('Unknown --format "xml"');
+  });
+});
+
+describe('recert demo generate', () => {
+  it('writes the two files and prints the manifest', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'recert-demo-cli-'));
+    const { stdout } = await recert([
+      'demo',
+      'generate',
+      '--seed',
+      '4',
+      '--identities',
+      '50',
+      '--out',
+      join(folder, 'org'),
+      '--json',
+    ]);
+    const manifest = JSON.parse(stdout) as DemoManifest;
+    expect(manifest).toEqual(generateDemoOrganisation({ seed: 4, identities: 50 }).manifest);
+    const csv = await readFile(join(folder, 'org.grants.csv'), 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(manifest.totalGrants + 1);
+    const directory = JSON.parse(await readFile(join(folder, 'org.scim.json'), 'utf8')) as {
+      totalResults: number;
+    };
+    expect(directory.totalResults).toBe(manifest.directory.users + manifest.directory.groups);
+  });
+
+  it('rejects a size that is not a number', async () => {
+    const error = (await recert(['demo', 'generate', '--identities', 'many']).catch(
+      (caught: unknown) => caught,
+    )) as { code: number; stderr: string };
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('Invalid --identities "many"');
   });
 });
