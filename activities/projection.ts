@@ -37,6 +37,9 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
   const em = orm.em.fork();
   const row = input.row;
   await em.transactional(async (tx) => {
+    // Passing the transaction context keeps both statements on the transaction's connection;
+    // without it each statement takes another pool connection, which deadlocks under load.
+    const context = tx.getTransactionContext();
     const txConnection = tx.getConnection();
     await txConnection.execute(
       `insert into review_task as t (id, campaign_id, grant_id, application_id, resource_id, account_id,
@@ -99,6 +102,8 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
        values ${tuples.join(', ')}
        on conflict (task_id, seq) do nothing`,
       values,
+      'run',
+      context,
     );
   });
 }

@@ -85,9 +85,13 @@ export class PolicyRepository {
     const digest = createHash('sha256').update(canonical(definition)).digest('hex');
     return this.em.transactional(async (tx) => {
       // Serialise publishers of the same policy name so two never take the same version.
-      await tx
-        .getConnection()
-        .execute('select pg_advisory_xact_lock(hashtext(?))', [`policy:${definition.name}`]);
+      await tx.getConnection().execute(
+        'select pg_advisory_xact_lock(hashtext(?))',
+        [`policy:${definition.name}`],
+        'run',
+        // Without the transaction context the lock would be taken on another connection.
+        tx.getTransactionContext(),
+      );
       const latest = await tx.findOne(
         Policy,
         { name: definition.name },

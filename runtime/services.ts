@@ -3,7 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { loadConnectorRegistry } from '../activities/connectors/registry.js';
 import { createActivities } from '../activities/index.js';
+import { loadNotificationConfig } from '../activities/notifications/config.js';
+import { Notifier } from '../activities/notifications/notifier.js';
 import { createOrm, migrate } from '../db/orm.js';
 import { cliTypeName, searchAttributes, type TemporalConfig } from '../temporal.config.js';
 import { createApp } from '../web/app.js';
@@ -62,7 +65,12 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
       connection,
       namespace: temporalConfig.namespace,
       taskQueue: temporalConfig.taskQueue,
-      activities: createActivities({ orm, log }),
+      activities: createActivities({
+        orm,
+        log,
+        notifier: new Notifier(orm, loadNotificationConfig(), log.child({ component: 'notifier' })),
+        connectors: await loadConnectorRegistry(),
+      }),
       maxCachedWorkflows: temporalConfig.maxCachedWorkflows,
     });
     services.worker = worker;

@@ -46,6 +46,8 @@ import {
 } from './task-view.js';
 
 // Projection writes retry until the database is back: the task's story must reach PostgreSQL.
+// They are ordinary activities, not local ones: a local activity holds the workflow task open,
+// and thousands of tasks starting at once then exceed the workflow task timeout.
 const store = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },

@@ -177,6 +177,23 @@ describe('task reducer', () => {
     expect(canSee(task(), ids.outsider)).toBe(false);
   });
 
+  it('lets a former assignee comment after a reassignment', () => {
+    const reassigned = reduce(
+      task(),
+      { type: 'reassign', actorId: ids.admin, toIdentityId: ids.owner, reason: 'leave' },
+      now,
+    );
+    if (!reassigned.ok) throw new Error('setup failed');
+    expect(canSee(reassigned.state, ids.manager)).toBe(true);
+    expect(
+      reduce(
+        reassigned.state,
+        { type: 'comment', actorId: ids.manager, text: 'context for the new reviewer' },
+        now,
+      ).ok,
+    ).toBe(true);
+  });
+
   it('bumps the version and appends one log entry per accepted action', () => {
     const state = task();
     const decision = reduce(state, { type: 'comment', actorId: ids.manager, text: 'hello' }, now);

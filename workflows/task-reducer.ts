@@ -39,12 +39,27 @@ function isCampaignAdmin(state: TaskState, actorId: number) {
   );
 }
 
-/** Whether the actor may see the task: assignees, earlier deciders and administrators. */
+/** Whether `actorId` was ever assigned this task, including before a reassignment or escalation. */
+function wasAssigned(state: TaskState, actorId: number): boolean {
+  return state.log.some((entry) => {
+    const data = entry.data ?? {};
+    const ids = [data.assigneeIds, data.from, data.to].flatMap((value) =>
+      Array.isArray(value) ? value : [],
+    );
+    return (
+      (entry.type === 'assigned' || entry.type === 'reassigned' || entry.type === 'escalated') &&
+      ids.includes(actorId)
+    );
+  });
+}
+
+/** Whether the actor may see the task: current and former assignees, deciders and administrators. */
 export function canSee(state: TaskState, actorId: number): boolean {
   return (
     state.assigneeIds.includes(actorId) ||
     state.deciders.includes(actorId) ||
-    isCampaignAdmin(state, actorId)
+    isCampaignAdmin(state, actorId) ||
+    wasAssigned(state, actorId)
   );
 }
 

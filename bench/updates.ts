@@ -1,0 +1,83 @@
+// Latency of certify updates on review tasks against updates on a trivial workflow, in one run
+// with the same concurrency. Run: node --import tsx bench/updates.ts
+import { certifyUpdate } from '../workflows/messages.js';
+import { reviewTaskWorkflow } from '../workflows/review-task.js';
+import { addUpdate, finishSignal, smokeWorkflow } from '../workflows/smoke.js';
+import { publishPolicy, seedOrganisation, step, taskInput } from '../test/support/fixtures.js';
+import { machine, measure, percentile, startBenchStack } from './lib/stack.js';
+
+const COUNT = Number(process.env.BENCH_COUNT ?? 1000);
+const stack = await startBenchStack();
+
+async function waitForProjection(expected: number) {
+  for (;;) {
+    const [row] = await stack.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: string }[]>('select count(*) as n from review_task');
+    if (Number(row!.n) >= expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+try {
+  const org = await seedOrganisation(stack.orm);
+  const policy = await publishPolicy(stack.orm, {
+    steps: [step()],
+    revocation: { mode: 'manual' },
+  });
+  const lines: string[] = [];
+  let projected = 0;
+
+  for (const concurrency of [1, 16]) {
+    // Review tasks start with their first step assigned, as a campaign launch starts them.
+    const inputs = Array.from({ length: COUNT }, () =>
+      taskInput(org, policy, { firstStepAssigneeIds: [org.ids.manager], firstStepNotified: true }),
+    );
+    await measure(COUNT, 16, (i) =>
+      stack.client.workflow.start(reviewTaskWorkflow, {
+        taskQueue: stack.taskQueue,
+        workflowId: inputs[i]!.taskId,
+        args: [inputs[i]!],
+      }),
+    );
+    projected += COUNT;
+    await waitForProjection(projected);
+    const smokeIds = Array.from({ length: COUNT }, (_, i) => `smoke-${concurrency}-${i}`);
+    await measure(COUNT, 16, (i) =>
+      stack.client.workflow.start(smokeWorkflow, {
+        taskQueue: stack.taskQueue,
+        workflowId: smokeIds[i]!,
+        args: [{ start: 0 }],
+      }),
+    );
+
+    const review = await measure(COUNT, concurrency, (i) =>
+      stack.client.workflow
+        .getHandle(inputs[i]!.taskId)
+        .executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] }),
+    );
+    const trivial = await measure(COUNT, concurrency, (i) =>
+      stack.client.workflow
+        .getHandle(smokeIds[i]!)
+        .executeUpdate(addUpdate, { args: [{ amount: 1 }] }),
+    );
+    await measure(COUNT, 16, (i) =>
+      stack.client.workflow.getHandle(smokeIds[i]!).signal(finishSignal),
+    );
+
+    const row = (label: string, values: number[]) =>
+      `${label.padEnd(12)} p50 ${percentile(values, 50).toFixed(1)} ms  p95 ${percentile(values, 95).toFixed(1)} ms`;
+    lines.push(`concurrency ${concurrency}:`);
+    lines.push(`  ${row('certify', review)}`);
+    lines.push(`  ${row('trivial', trivial)}`);
+    lines.push(
+      `  p95 ratio (certify / trivial): ${(percentile(review, 95) / percentile(trivial, 95)).toFixed(2)}`,
+    );
+  }
+  console.log(`machine: ${machine()}`);
+  console.log(`${COUNT} updates per series`);
+  console.log(lines.join('\n'));
+} finally {
+  await stack.close();
+}
