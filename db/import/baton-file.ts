@@ -6,9 +6,15 @@
  */
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { OWNERSHIP_SLUGS } from './c1z.js';
 import { expandHoldings } from './expand.js';
-import { identityKeyFor, isEmail, parseDate, toApplicationKey, UniqueRows } from './normalise.js';
+import {
+  identityKeyFor,
+  isEmail,
+  OWNERSHIP_SLUGS,
+  parseDate,
+  toApplicationKey,
+  UniqueRows,
+} from './normalise.js';
 import {
   emptyImport,
   ImportFileError,

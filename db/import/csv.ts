@@ -5,8 +5,14 @@
  */
 import { basename } from 'node:path';
 import { parse, CsvError } from 'csv-parse/sync';
-import { OWNERSHIP_SLUGS } from './c1z.js';
-import { foldEmail, isEmail, parseDate, toApplicationKey, UniqueRows } from './normalise.js';
+import {
+  foldEmail,
+  isEmail,
+  OWNERSHIP_SLUGS,
+  parseDate,
+  toApplicationKey,
+  UniqueRows,
+} from './normalise.js';
 import {
   emptyImport,
   ImportFileError,

@@ -13,6 +13,9 @@ export function toApplicationKey(name: string): string {
     .slice(0, 200);
 }
 
+/** Entitlement slugs whose holders own the object the entitlement belongs to. */
+export const OWNERSHIP_SLUGS = new Set(['owner', 'owners', 'admin', 'admins', 'administrator']);
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function isEmail(value: string): boolean {
