@@ -42,7 +42,7 @@ interface SyncRun {
   ended_at: string | null;
 }
 
-/** What the table readers share: the open database, the chosen sync and the bad rows. */
+/** State the table readers share: the open database, the chosen sync and the bad rows. */
 interface ReadContext {
   sqlite: Database.Database;
   syncId: string;
