@@ -352,8 +352,31 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
   const random = new SeededRandom(seed);
   const people = generatePeople(random, total, asOf);
   const accounts = assignAccess(random, people, asOf);
-  const byApplication = new Map(APPLICATIONS.map((application) => [application.key, application]));
 
+  // The order of these steps is part of the output: each draws from the same generator.
+  const peerOutliers = plantPeerOutliers(random, people, accounts, asOf);
+  removeAccidentalOutliers(accounts);
+  markStaleAndDisabled(random, accounts, asOf);
+  addOrphanedAccounts(random, accounts, total, asOf);
+  addServiceAccounts(random, accounts, total, asOf);
+
+  const held = accounts.filter((account) => account.grants.size > 0);
+  return {
+    directory: directoryJson(people),
+    grantsCsv: grantsCsv(held, people),
+    manifest: manifestFor(seed, total, asOf, people, held, peerOutliers),
+  };
+}
+
+const byApplication = new Map(APPLICATIONS.map((application) => [application.key, application]));
+
+function plantPeerOutliers(
+  random: SeededRandom,
+  people: Person[],
+  accounts: Account[],
+  asOf: Date,
+) {
+  const total = people.length;
   // Peer outliers: one person in a non-technical department given a resource that no one
   // else in their department has. There are at most 60 such pairs (6 departments times
   // 10 resources) minus those the normal grants already use, so a large organisation
@@ -413,8 +436,10 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
       resource: pair.resource,
     });
   }
-  removeAccidentalOutliers(accounts);
+  return peerOutliers;
+}
 
+function markStaleAndDisabled(random: SeededRandom, accounts: Account[], asOf: Date) {
   // Stale and disabled accounts among people's accounts.
   for (const account of accounts) {
     if (random.chance(0.06))
@@ -422,7 +447,9 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
     else if (account.person?.status !== 'terminated' && random.chance(0.02))
       account.status = 'disabled';
   }
+}
 
+function addOrphanedAccounts(random: SeededRandom, accounts: Account[], total: number, asOf: Date) {
   // Orphaned accounts: former contractors and legacy users with no person in the directory.
   const orphanCount = Math.max(3, Math.round(total / 100));
   for (let i = 1; i <= orphanCount; i++) {
@@ -445,7 +472,9 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
       planted: new Set(),
     });
   }
+}
 
+function addServiceAccounts(random: SeededRandom, accounts: Account[], total: number, asOf: Date) {
   // Service accounts: automation with broad access and no person behind it.
   const services: [string, string, string[]][] = [
     ['github', 'ci-bot', REPOSITORIES.map((repo) => `repo:${repo}:write`)],
@@ -470,13 +499,6 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
       planted: new Set(),
     });
   }
-
-  const held = accounts.filter((account) => account.grants.size > 0);
-  return {
-    directory: directoryJson(people),
-    grantsCsv: grantsCsv(held, people),
-    manifest: manifestFor(seed, total, asOf, people, held, peerOutliers),
-  };
 }
 
 function directoryJson(people: Person[]): string {

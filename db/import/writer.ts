@@ -10,7 +10,6 @@
  */
 import type pg from 'pg';
 import type { ImportCounts } from '../entities/import-run.entity.js';
-
 import { linkAccountsToIdentities, mergeIdentities } from './identity-merge.js';
 import { mergeApplicationOwners, mergeResourceOwners } from './owner-merge.js';
 import { rowKey, syncTable, type SyncResult } from './table-sync.js';
