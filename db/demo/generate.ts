@@ -360,11 +360,11 @@ export function generateDemoOrganisation(options: DemoOptions = {}): DemoOrganis
   addOrphanedAccounts(random, accounts, total, asOf);
   addServiceAccounts(random, accounts, total, asOf);
 
-  const held = accounts.filter((account) => account.grants.size > 0);
+  const accountsWithGrants = accounts.filter((account) => account.grants.size > 0);
   return {
     directory: directoryJson(people),
-    grantsCsv: grantsCsv(held, people),
-    manifest: manifestFor(seed, total, asOf, people, held, peerOutliers),
+    grantsCsv: grantsCsv(accountsWithGrants, people),
+    manifest: manifestFor(seed, total, asOf, people, accountsWithGrants, peerOutliers),
   };
 }
 
@@ -379,8 +379,8 @@ function plantPeerOutliers(
   const total = people.length;
   // Peer outliers: one person in a non-technical department given a resource that no one
   // else in their department has. There are at most 60 such pairs (6 departments times
-  // 10 resources) minus those the normal grants already use, so a large organisation
-  // plants fewer than one per hundred people; the manifest lists each one.
+  // 10 resources) minus those the normal grants already use. So a large organisation
+  // plants fewer than one per hundred people, and the manifest lists each one.
   const outlierCount = Math.max(2, Math.round(total / 100));
   const nonTechnical = DEPARTMENTS.filter((department) => !department.technical).map(
     (department) => department.name,
@@ -402,6 +402,7 @@ function plantPeerOutliers(
     ),
     outlierCount,
   );
+
   const peerOutliers: DemoManifest['cases']['peerOutliers'] = [];
   for (const pair of candidatePairs) {
     const members = people.filter(
@@ -427,6 +428,7 @@ function plantPeerOutliers(
       };
       accounts.push(account);
     }
+
     account.grants.add(pair.resource);
     account.planted.add(pair.resource);
     peerOutliers.push({
