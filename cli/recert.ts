@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../runtime/env.js';
+import { PolicyError } from '../db/policy-repository.js';
 import { UsageError, type Command } from './command.js';
 
 const commandsDir = fileURLToPath(new URL('./commands', import.meta.url));
@@ -46,7 +47,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof PolicyError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

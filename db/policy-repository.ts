@@ -65,7 +65,7 @@ export class PolicyRepository {
     return rows.map((r) => ({
       name: r.name,
       version: r.version,
-      publishedAt: r.published_at,
+      publishedAt: new Date(r.published_at),
       publishedBy: r.published_by,
     }));
   }

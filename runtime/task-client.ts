@@ -1,5 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  ServiceError,
+  isGrpcCancelledError,
+  isGrpcDeadlineError,
+  isGrpcServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -103,6 +107,13 @@ function describeFailure(error: unknown): ActionOutcome & { ok: false } {
       reason: 'The task is already closed; no more actions are accepted.',
     };
   }
+  // Only failures to reach Temporal mean "try later"; anything else is a bug and must surface.
+  const unreachable =
+    error instanceof ServiceError ||
+    isGrpcServiceError(error) ||
+    isGrpcDeadlineError(error) ||
+    isGrpcCancelledError(error);
+  if (!unreachable) throw error;
   return {
     ok: false,
     kind: 'unavailable',

@@ -31,6 +31,13 @@ export interface CommentInput extends ActorInput {
 export interface ReasonInput extends ActorInput {
   reason?: string;
 }
+export interface HardResetInput extends ReasonInput {
+  /**
+   * Apply only while the task's policy version is below this one; batch resets set it to the
+   * latest version, so a task already moved (or listed twice) is not reset again.
+   */
+  onlyIfBelowVersion?: number;
+}
 export interface ChangePolicyInput extends ActorInput {
   policyName: string;
   /** A published version; the latest when omitted. */
@@ -52,7 +59,7 @@ export type TaskAction =
   | ({ type: 'sendReminder' } & ActorInput)
   | ({ type: 'skipStep' } & ReasonInput)
   | ({ type: 'restart' } & ReasonInput)
-  | ({ type: 'hardReset' } & ReasonInput)
+  | ({ type: 'hardReset' } & HardResetInput)
   | ({ type: 'changePolicy' } & ChangePolicyInput)
   | ({ type: 'cancel' } & ReasonInput)
   | ({ type: 'processNow' } & ActorInput)
@@ -75,7 +82,7 @@ export const commentSignal = defineSignal<[CommentInput]>('comment');
 export const sendReminderSignal = defineSignal<[ActorInput]>('sendReminder');
 export const skipStepSignal = defineSignal<[ReasonInput]>('skipStep');
 export const restartSignal = defineSignal<[ReasonInput]>('restart');
-export const hardResetSignal = defineSignal<[ReasonInput]>('hardReset');
+export const hardResetSignal = defineSignal<[HardResetInput]>('hardReset');
 export const changePolicySignal = defineSignal<[ChangePolicyInput]>('changePolicy');
 export const cancelSignal = defineSignal<[ReasonInput]>('cancel');
 export const processNowSignal = defineSignal<[ActorInput]>('processNow');
@@ -88,7 +95,7 @@ export const commentUpdate = defineUpdate<ActionResult, [CommentInput]>('comment
 export const sendReminderUpdate = defineUpdate<ActionResult, [ActorInput]>('sendReminder');
 export const skipStepUpdate = defineUpdate<ActionResult, [ReasonInput]>('skipStep');
 export const restartUpdate = defineUpdate<ActionResult, [ReasonInput]>('restart');
-export const hardResetUpdate = defineUpdate<ActionResult, [ReasonInput]>('hardReset');
+export const hardResetUpdate = defineUpdate<ActionResult, [HardResetInput]>('hardReset');
 export const changePolicyUpdate = defineUpdate<ActionResult, [ChangePolicyInput]>('changePolicy');
 export const cancelUpdate = defineUpdate<ActionResult, [ReasonInput]>('cancel');
 export const processNowUpdate = defineUpdate<ActionResult, [ActorInput]>('processNow');

@@ -312,6 +312,15 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         next = { ...enterStep(next, 0, now), deciders: [] };
         return { ok: true, state: next, effects: [{ kind: 'resolveStep' }] };
       }
+      if (
+        action.type === 'hardReset' &&
+        action.onlyIfBelowVersion !== undefined &&
+        state.policy.version >= action.onlyIfBelowVersion
+      ) {
+        return reject(
+          `The task is already on ${state.policy.name} v${state.policy.version}; no reset needed.`,
+        );
+      }
       if (action.type === 'changePolicy' && !trimmed(action.policyName)) {
         return reject('Name the policy to change to.');
       }

@@ -41,12 +41,35 @@ export function sendWithDeadline(
   action: TaskAction,
   requestId: string,
 ): Promise<ActionOutcome> {
-  return deps.temporal.withDeadline(Date.now() + deps.taskActionTimeoutMs, () =>
-    sendTaskAction(deps.temporal, deps.orm, taskId, action, {
-      requestId,
-      actor: { label: actorLabel(user) },
-    }),
-  );
+  return deps.temporal
+    .withDeadline(Date.now() + deps.taskActionTimeoutMs, () =>
+      sendTaskAction(deps.temporal, deps.orm, taskId, action, {
+        requestId,
+        actor: { label: actorLabel(user) },
+      }),
+    )
+    .then(async (outcome) => {
+      if (outcome.ok) await awaitProjection(deps, taskId, outcome.result.version);
+      return outcome;
+    });
+}
+
+/**
+ * Waits briefly until the projection holds the state an accepted update produced. The update
+ * returns before the workflow writes its row, and the lists and counts the page redraws next
+ * read that row, so without this a reviewer could see their own decision missing.
+ */
+async function awaitProjection(deps: AppDeps, taskId: string, version: number, timeoutMs = 3_000) {
+  const deadline = Date.now() + timeoutMs;
+  const db = deps.orm.em.fork().getConnection();
+  while (Date.now() < deadline) {
+    const [row] = await db.execute<{ state_version: number }[]>(
+      'select state_version from review_task where id = ?',
+      [taskId],
+    );
+    if (!row || row.state_version >= version) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Checks `action` against the task's live state, then sends it; see the file comment. */

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { TaskAction } from '../workflows/messages.js';
+import { searchAttributes as sa } from '../workflows/search-attributes.js';
+import { sendTaskAction } from './task-client.js';
+
+/** Tasks a batch would act on, found in visibility and cross-checked with the projection. */
+export interface BatchTargets {
+  taskIds: string[];
+  /** Found by the visibility query but not (yet) in the projection with matching values. */
+  onlyInVisibility: string[];
+  /** In the projection but not returned by visibility (lagging visibility or a stale row). */
+  onlyInProjection: string[];
+}
+
+/** Quotes a value for a Temporal visibility query. */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The visibility query for open review tasks, optionally narrowed by `extra`. */
+export function openTasksQuery(extra?: string): string {
+  const base = `WorkflowType = "reviewTaskWorkflow" AND ExecutionStatus = "Running" AND ${sa.status.name} = "open"`;
+  return extra ? `${base} AND (${extra})` : base;
+}
+
+export async function listWorkflowIds(client: Client, query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
+function crossCheck(visible: string[], projected: string[]): BatchTargets {
+  const visibleSet = new Set(visible);
+  const projectedSet = new Set(projected);
+  return {
+    taskIds: [...new Set([...visible, ...projected])].sort(),
+    onlyInVisibility: visible.filter((id) => !projectedSet.has(id)),
+    onlyInProjection: projected.filter((id) => !visibleSet.has(id)),
+  };
+}
+
+/**
+ * Open tasks of `policyName` on a version older than `latestVersion`, from the policy and
+ * policy-version search attributes, cross-checked with the `review_task` projection.
+ */
+export async function findTasksOnOlderPolicy(
+  client: Client,
+  orm: MikroORM,
+  options: { policyName: string; latestVersion: number; campaignId?: number },
+): Promise<BatchTargets> {
+  const clauses = [
+    `${sa.policy.name} = ${quote(options.policyName)}`,
+    `${sa.policyVersion.name} < ${options.latestVersion}`,
+  ];
+  if (options.campaignId !== undefined)
+    clauses.push(`${sa.campaignId.name} = ${quote(String(options.campaignId))}`);
+  const visible = await listWorkflowIds(client, openTasksQuery(clauses.join(' AND ')));
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `select id from review_task where status = 'open' and policy_name = ? and policy_version < ?
+       ${options.campaignId !== undefined ? 'and campaign_id = ?' : ''} order by id`,
+      options.campaignId !== undefined
+        ? [options.policyName, options.latestVersion, options.campaignId]
+        : [options.policyName, options.latestVersion],
+    );
+  return crossCheck(
+    visible,
+    rows.map((row) => row.id),
+  );
+}
+
+/** Open tasks matching an operator's visibility query. */
+export async function findTasksByQuery(client: Client, query: string): Promise<BatchTargets> {
+  const visible = await listWorkflowIds(client, openTasksQuery(query));
+  return { taskIds: visible, onlyInVisibility: [], onlyInProjection: [] };
+}
+
+export type BatchResult =
+  { taskId: string; outcome: 'applied' } | { taskId: string; outcome: 'rejected'; reason: string };
+
+/** What a batch run has done so far; saved after every few tasks so a rerun can resume. */
+interface Cursor {
+  batchId: string;
+  action: string;
+  results: Record<string, BatchResult>;
+}
+
+export interface BatchOptions {
+  client: Client;
+  orm: MikroORM;
+  /** Names the run; each task's update id is `<batchId>:<taskId>`, so a resend applies once. */
+  batchId: string;
+  taskIds: string[];
+  action: (taskId: string) => TaskAction;
+  actorLabel: string;
+  concurrency: number;
+  /** Where progress is kept between runs; a rerun with the same file skips finished tasks. */
+  cursorFile: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Sends one action to many tasks with bounded concurrency. Progress goes to a cursor file, and
+ * each update id is derived from the batch id and task id, so an interrupted run can be
+ * started again without acting on any task twice.
+ */
+export async function runBatch(options: BatchOptions): Promise<BatchResult[]> {
+  const cursor = await loadCursor(
+    options.cursorFile,
+    options.batchId,
+    options.action(options.taskIds[0] ?? '').type,
+  );
+  const pending = options.taskIds.filter((id) => !cursor.results[id]);
+  let done = options.taskIds.length - pending.length;
+  options.onProgress?.(done, options.taskIds.length);
+
+  let next = 0;
+  let unsaved = 0;
+  let saving = Promise.resolve();
+  const save = () => {
+    saving = saving.then(() => saveCursor(options.cursorFile, cursor));
+    return saving;
+  };
+
+  async function lane() {
+    for (;;) {
+      const taskId = pending[next++];
+      if (taskId === undefined) return;
+      const outcome = await sendTaskAction(
+        options.client,
+        options.orm,
+        taskId,
+        options.action(taskId),
+        {
+          requestId: `${options.batchId}:${taskId}`,
+          actor: { label: options.actorLabel },
+        },
+      );
+      cursor.results[taskId] = outcome.ok
+        ? { taskId, outcome: 'applied' }
+        : { taskId, outcome: 'rejected', reason: outcome.reason };
+      done += 1;
+      unsaved += 1;
+      options.onProgress?.(done, options.taskIds.length);
+      if (unsaved >= 50) {
+        unsaved = 0;
+        await save();
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  await save();
+  return options.taskIds.map((id) => cursor.results[id]!).filter(Boolean);
+}
+
+async function loadCursor(file: string, batchId: string, action: string): Promise<Cursor> {
+  if (!existsSync(file)) return { batchId, action, results: {} };
+  const cursor = JSON.parse(await readFile(file, 'utf8')) as Cursor;
+  if (cursor.batchId !== batchId || cursor.action !== action) {
+    throw new Error(
+      `${file} belongs to batch ${cursor.batchId} (${cursor.action}); choose another --batch-id or remove the file.`,
+    );
+  }
+  return cursor;
+}
+
+async function saveCursor(file: string, cursor: Cursor) {
+  await mkdir(dirname(file), { recursive: true });
+  // Write then rename, so a crash never leaves a half-written cursor.
+  await writeFile(`${file}.tmp`, JSON.stringify(cursor));
+  await rename(`${file}.tmp`, file);
+}
