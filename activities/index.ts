@@ -7,6 +7,7 @@ import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
 import type { TaskSubject } from '../workflows/task-state.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
+import { refreshGrantInsights } from './insights/index.js';
 import type { Notifier } from './notifications/notifier.js';
 import {
   notifyTask,
@@ -133,12 +134,11 @@ export function createActivities(deps: ActivityDeps) {
      * Recomputes a task's insights and recommendation from current data; null when there is
      * nothing to compute from.
      */
-    async refreshTaskInsights(_input: {
+    async refreshTaskInsights(input: {
       taskId: string;
       subject: TaskSubject;
     }): Promise<{ insights: InsightsSnapshot; recommendation: Recommendation } | null> {
-      // TODO(insights): compute from the imported data once the insights module exists.
-      return null;
+      return refreshGrantInsights(em(), input.subject.grantId);
     },
   };
 }
