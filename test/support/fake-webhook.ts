@@ -14,6 +14,8 @@ export interface FakeWebhook {
   failNext(count: number): void;
   /** Make every request fail with this status from now on (0 turns it off). */
   failAlways(status: number): void;
+  /** Delay every answer by this many milliseconds (0 turns it off). */
+  delayMs: number;
 }
 
 export function useFakeWebhook(): FakeWebhook {
@@ -30,6 +32,7 @@ export function useFakeWebhook(): FakeWebhook {
     failAlways(status) {
       hook.alwaysStatus = status;
     },
+    delayMs: 0,
   };
   beforeAll(async () => {
     hook.server = createServer((req, res) => {
@@ -51,8 +54,10 @@ export function useFakeWebhook(): FakeWebhook {
           hook.failures -= 1;
           return void res.writeHead(503).end();
         }
-        if (!hook.applied.includes(key)) hook.applied.push(key);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        setTimeout(() => {
+          if (!hook.applied.includes(key)) hook.applied.push(key);
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        }, hook.delayMs);
       });
     });
     await new Promise<void>((resolve) => hook.server!.listen(0, '127.0.0.1', resolve));
