@@ -45,6 +45,18 @@ export async function createOrm(url: string, overrides: Partial<Options> = {}): 
 
 /** Applies every pending migration and returns the names applied. */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((migration) => migration.name);
+  // Several workers and web servers may start at once; a session-level advisory lock on one
+  // connection makes the others wait, then find nothing left to apply.
+  const knex = orm.em.getConnection().getKnex();
+  const connection = await knex.client.acquireConnection();
+  try {
+    await connection.query("select pg_advisory_lock(hashtext('recert:migrations'))");
+    const applied = await orm.getMigrator().up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await connection
+      .query("select pg_advisory_unlock(hashtext('recert:migrations'))")
+      .catch(() => undefined);
+    await knex.client.releaseConnection(connection);
+  }
 }
