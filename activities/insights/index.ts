@@ -6,3 +6,11 @@ export {
   type InsightsConfig,
 } from './config.js';
 export { RULE_VERSION, evaluateRules, recommend, type RuleFinding } from './rules.js';
+export {
+  decisionReport,
+  percentOf,
+  type CampaignDecisionStats,
+  type DecisionReport,
+  type DecisionStats,
+  type ReviewerDecisionStats,
+} from './report.js';

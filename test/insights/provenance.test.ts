@@ -32,7 +32,7 @@ interface DecisionData {
   secondsSinceAssigned: number;
 }
 
-/** Every task-log entry the workflow handed to the projection activity, read from its history. */
+/** Reads from the history every task-log entry the workflow handed to the projection activity. */
 async function projectedEntries(handle: WorkflowHandle): Promise<TaskLogEntry[]> {
   const history = await handle.fetchHistory();
   const entries: TaskLogEntry[] = [];
@@ -47,7 +47,7 @@ async function projectedEntries(handle: WorkflowHandle): Promise<TaskLogEntry[]>
   return entries;
 }
 
-/** The input the workflow was started with, read from its history. */
+/** Reads from the history the input the workflow was started with. */
 async function startInput(handle: WorkflowHandle): Promise<ReviewTaskInput> {
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
