@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
+import { insightsRoutes } from './routes/insights.js';
 import { loginRoutes } from './routes/login.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { smokeRoutes } from './routes/smoke.js';
@@ -103,6 +104,7 @@ export function createApp(webDeps: WebDeps) {
   app.route('/tasks', taskAdminRoutes);
   app.route('/tasks', taskRoutes);
   app.route('/bulk', bulkRoutes);
+  app.route('/insights', insightsRoutes);
   app.route('/admin', adminRoutes);
   if (deps.devMode) {
     app.route('/dev/outbox', devOutboxRoutes);

@@ -3,6 +3,7 @@ import { requireUser, signedIn } from '../auth/require.js';
 import type { AppEnv } from '../deps.js';
 import { field, fields, readForm } from '../forms.js';
 import { isFragmentRequest, page } from '../render.js';
+import { acceptRecommendation } from '../tasks/accept-recommendations.js';
 import { parseFilters } from '../tasks/review-query.js';
 import { sendWithDeadline } from '../tasks/task-actions.js';
 import { findTaskRows, matchingTaskIds, type TaskListRow } from '../tasks/task-list.js';
@@ -26,8 +27,13 @@ export const bulkRoutes = new Hono<AppEnv>()
     const form = await readForm(c);
     const decision = field(form, 'decision');
     const comment = field(form, 'comment').trim();
-    if (decision !== 'certify' && decision !== 'remove') {
-      return page(c, 'Bulk decision', <BulkProblem text="Choose Certify or Remove." />, 422);
+    if (decision !== 'certify' && decision !== 'remove' && decision !== 'accept_recommendations') {
+      return page(
+        c,
+        'Bulk decision',
+        <BulkProblem text="Choose Certify, Remove or Accept recommendations." />,
+        422,
+      );
     }
 
     let ids: string[];
@@ -77,6 +83,9 @@ export const bulkRoutes = new Hono<AppEnv>()
             outcome: 'rejected',
             reason: `The task is not waiting for your decision (status: ${row.status}).`,
           };
+        }
+        if (decision === 'accept_recommendations') {
+          return acceptRecommendation(deps, user, row, comment, `${requestId}:${item.taskId}`);
         }
         const outcome = await sendWithDeadline(
           deps,

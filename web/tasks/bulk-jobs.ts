@@ -6,15 +6,22 @@ export interface BulkItem {
   taskId: string;
   /** Whose access to what, as the list showed it. */
   label: string;
-  outcome: 'pending' | 'applied' | 'rejected' | 'unavailable' | 'failed';
+  /** skipped: accepting recommendations left the task alone because it does not recommend remove. */
+  outcome: 'pending' | 'applied' | 'rejected' | 'unavailable' | 'failed' | 'skipped';
   reason?: string;
 }
+
+/**
+ * The action of a bulk job: certify, remove, or accept the recommendations, which removes
+ * where "remove this access" is recommended and skips the other tasks.
+ */
+export type BulkDecision = 'certify' | 'remove' | 'accept_recommendations';
 
 /** One bulk decision: the same action and comment applied to many tasks. */
 export interface BulkJob {
   id: string;
   ownerId: number;
-  decision: 'certify' | 'remove';
+  decision: BulkDecision;
   createdAt: number;
   items: BulkItem[];
   done: number;
@@ -104,7 +111,7 @@ export class BulkJobs {
 }
 
 export function countOutcomes(job: BulkJob): Record<BulkItem['outcome'], number> {
-  const counts = { pending: 0, applied: 0, rejected: 0, unavailable: 0, failed: 0 };
+  const counts = { pending: 0, applied: 0, rejected: 0, unavailable: 0, failed: 0, skipped: 0 };
   for (const item of job.items) counts[item.outcome] += 1;
   return counts;
 }

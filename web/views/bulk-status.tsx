@@ -7,6 +7,13 @@ const OUTCOME_LABELS: Record<BulkItem['outcome'], string> = {
   rejected: 'Rejected',
   unavailable: 'Not sent: the review service is not answering',
   failed: 'Failed',
+  skipped: 'Skipped',
+};
+
+const DECISION_LABELS: Record<BulkJob['decision'], string> = {
+  certify: 'Certify',
+  remove: 'Remove',
+  accept_recommendations: 'Accept recommendations',
 };
 
 /**
@@ -18,7 +25,7 @@ export function BulkStatus(props: { job: BulkJob; focus: boolean }) {
   const total = job.items.length;
   const counts = countOutcomes(job);
   const finished = job.finishedAt !== undefined;
-  const verb = job.decision === 'certify' ? 'Certify' : 'Remove';
+  const verb = DECISION_LABELS[job.decision];
   const polling = finished
     ? {}
     : { 'hx-get': `/bulk/${job.id}`, 'hx-trigger': 'every 1s', 'hx-swap': 'outerHTML' };
@@ -32,6 +39,7 @@ export function BulkStatus(props: { job: BulkJob; focus: boolean }) {
       <progress max={total} value={job.done}>{`${job.done} of ${total}`}</progress>
       <p aria-live="polite">
         {`Applied: ${counts.applied} · Rejected: ${counts.rejected} · Not sent: ${counts.unavailable} · Failed: ${counts.failed}`}
+        {counts.skipped > 0 ? ` · Skipped: ${counts.skipped}` : ''}
       </p>
       {finished ? (
         <>

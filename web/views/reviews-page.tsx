@@ -226,6 +226,10 @@ function BulkForm(props: ReviewsPageProps) {
         <label class="inline">
           <input type="radio" name="decision" value="remove" required /> Remove
         </label>
+        <label class="inline">
+          <input type="radio" name="decision" value="accept_recommendations" required /> Accept
+          recommendations: remove where “remove this access” is recommended, skip the others
+        </label>
       </fieldset>
       <label for="bulk-comment">Comment, posted on each task</label>
       <textarea id="bulk-comment" name="comment" rows={2} maxlength={4000}></textarea>

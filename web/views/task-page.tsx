@@ -2,7 +2,8 @@ import type { Child } from 'hono/jsx';
 import type { TaskLogEntry } from '../../workflows/task-state.js';
 import type { LoadedTask, TaskView } from '../tasks/task-access.js';
 import type { GrantFacts, IdentityName } from '../tasks/task-facts.js';
-import { Notice, RecommendationFlag, RiskFlag, StatusFlag, Time } from './components.js';
+import { Notice, RiskFlag, StatusFlag, Time } from './components.js';
+import { Insights } from './task-insights.js';
 import {
   AdminActions,
   ReviewerActions,
@@ -118,114 +119,6 @@ function TaskLog(props: { log: TaskLogEntry[]; names: Map<number, IdentityName> 
         </tbody>
       </table>
     </section>
-  );
-}
-
-function Insights(props: { view: TaskView; facts?: GrantFacts }) {
-  const { insights, recommendation } = props.view;
-  return (
-    <section aria-labelledby="insights-title">
-      <h2 id="insights-title">Insights</h2>
-      {recommendation && recommendation.kind !== 'none' ? (
-        <div class={`recommendation ${recommendation.kind}`}>
-          <p>
-            <RecommendationFlag kind={recommendation.kind} />
-          </p>
-          <ul>
-            {recommendation.reasons.map((reason) => (
-              <li>{reason}</li>
-            ))}
-          </ul>
-        </div>
-      ) : (
-        <p class="muted">No recommendation for this task.</p>
-      )}
-      {insights ? (
-        <dl class="facts">
-          <dt>Identities holding this resource</dt>
-          <dd>{String(insights.identitiesHoldingResource)}</dd>
-          {(['department', 'manager', 'title'] as const).map((kind) => {
-            const peers = insights.peers[kind];
-            return peers ? (
-              <>
-                <dt>{`Peers with the same ${kind}`}</dt>
-                <dd>{`${peers.holding} of ${peers.total} in ${peers.label} hold it`}</dd>
-              </>
-            ) : null;
-          })}
-          <dt>Account status</dt>
-          <dd>{insights.accountStatus}</dd>
-          {insights.identityStatus ? (
-            <>
-              <dt>Employment status</dt>
-              <dd>{insights.identityStatus}</dd>
-            </>
-          ) : null}
-          <dt>Last used</dt>
-          <dd>
-            {insights.lastUsedAt ? (
-              <>
-                <Time value={insights.lastUsedAt} />
-                {insights.daysSinceLastUse !== undefined
-                  ? ` (${insights.daysSinceLastUse} days ago)`
-                  : ''}
-              </>
-            ) : (
-              'not reported by the source'
-            )}
-          </dd>
-          {insights.grantAgeDays !== undefined ? (
-            <>
-              <dt>Held for</dt>
-              <dd>{`${insights.grantAgeDays} days`}</dd>
-            </>
-          ) : null}
-          <dt>Computed</dt>
-          <dd>
-            <Time value={insights.computedAt} />
-          </dd>
-        </dl>
-      ) : props.facts ? (
-        <Facts facts={props.facts} />
-      ) : null}
-    </section>
-  );
-}
-
-/** Renders the facts in the imported data, for tasks without an insights snapshot. */
-function Facts(props: { facts: GrantFacts }) {
-  const f = props.facts;
-  const rows: [string, Child][] = [];
-  if (f.identitiesHoldingResource !== null)
-    rows.push(['Identities holding this resource', String(f.identitiesHoldingResource)]);
-  if (f.accountStatus)
-    rows.push(['Account status', `${f.accountStatus} (${f.accountType ?? 'human'})`]);
-  if (f.accountLogin) rows.push(['Login', f.accountLogin]);
-  rows.push([
-    'Last login',
-    f.lastLoginAt ? <Time value={f.lastLoginAt} /> : 'not reported by the source',
-  ]);
-  if (f.lastUsedAt) rows.push(['Last used', <Time value={f.lastUsedAt} />]);
-  if (f.employmentStatus) rows.push(['Employment status', f.employmentStatus]);
-  if (f.department) rows.push(['Department', f.department]);
-  if (f.title) rows.push(['Title', f.title]);
-  if (f.managerName) rows.push(['Manager', f.managerName]);
-  if (f.grantFirstSeenAt) rows.push(['First imported', <Time value={f.grantFirstSeenAt} />]);
-  if (f.resourceDescription) rows.push(['About the resource', f.resourceDescription]);
-  return (
-    <>
-      <p class="muted">
-        No insights were computed for this task; these are the facts in the imported data.
-      </p>
-      <dl class="facts">
-        {rows.map(([term, value]) => (
-          <>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </>
-        ))}
-      </dl>
-    </>
   );
 }
 
