@@ -18,7 +18,10 @@ const DAY_MS = 86_400_000;
 
 // Peers are current staff: terminated identities are left out of both the holders and the
 // group sizes, so leavers who kept their access cannot make it look normal. The subject is
-// subtracted from both counts in the final select.
+// subtracted from both counts in the final select. Every join is an equality join that
+// PostgreSQL can hash, so the cost grows with the number of grants, not with its square;
+// `holding` has one row per (resource, account) and `peer_holder` one per (resource,
+// identity), so the self joins add no rows.
 const INSIGHTS_SQL = `
 with subject as (
   select g.id as grant_id, g.resource_id, g.account_id, g.principal_type, g.inherited, g.sources,
@@ -100,14 +103,10 @@ select s.*,
        ts.members as title_members, coalesce(th.holders, 0) as title_holders
   from subject s
   left join resource_holders rh on rh.resource_id = s.resource_id
-  left join lateral (
-    select h.account_id from holding h
-     where h.resource_id = s.resource_id and h.account_id = s.account_id limit 1
-  ) self_account on true
-  left join lateral (
-    select p.identity_id from peer_holder p
-     where p.resource_id = s.resource_id and p.identity_id = s.identity_id limit 1
-  ) self_peer on true
+  left join holding self_account
+         on self_account.resource_id = s.resource_id and self_account.account_id = s.account_id
+  left join peer_holder self_peer
+         on self_peer.resource_id = s.resource_id and self_peer.identity_id = s.identity_id
   left join department_size ds on ds.department = s.department
   left join department_holders dh on dh.resource_id = s.resource_id and dh.department = s.department
   left join manager_size ms on ms.manager_id = s.manager_id
