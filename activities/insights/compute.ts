@@ -19,9 +19,9 @@ const DAY_MS = 86_400_000;
 // Peers are current staff: terminated identities are left out of both the holders and the
 // group sizes, so leavers who kept their access cannot make it look normal. The subject is
 // subtracted from both counts in the final select. Every join is an equality join that
-// PostgreSQL can hash, so the cost grows with the number of grants, not with its square;
+// PostgreSQL can hash, so the cost grows with the number of grants, not with its square.
 // `holding` has one row per (resource, account) and `peer_holder` one per (resource,
-// identity), so the self joins add no rows.
+// identity), so joining the subject's own row adds no rows.
 const INSIGHTS_SQL = `
 with subject as (
   select g.id as grant_id, g.resource_id, g.account_id, g.principal_type, g.inherited, g.sources,
@@ -91,16 +91,26 @@ title_size as (
   select title, count(*) as members from staff
    where title in (select title from subject) group by title
 )
-select s.*,
-       coalesce(rh.identities, 0) as identities_holding,
-       coalesce(rh.human_accounts, 0) as human_accounts_holding,
-       coalesce(rh.service_accounts, 0) as service_accounts_holding,
+select s.grant_id, s.principal_type, s.inherited,
+       case when s.inherited then s.sources end as sources,
+       floor(extract(epoch from s.first_seen_at) * 1000)::float8 as first_seen_ms,
+       floor(extract(epoch from s.grant_removed_at) * 1000)::float8 as grant_removed_ms,
+       s.risk_level, s.grants_ownership,
+       s.account_id is not null as has_account, s.identity_id is not null as has_identity,
+       s.account_type, s.account_status,
+       floor(extract(epoch from s.last_login_at) * 1000)::float8 as last_login_ms,
+       floor(extract(epoch from s.last_used_at) * 1000)::float8 as last_used_ms,
+       s.department, s.title, s.employment_status,
+       floor(extract(epoch from s.terminated_at) * 1000)::float8 as terminated_ms, s.manager_name,
+       coalesce(rh.identities, 0)::int as identities_holding,
+       coalesce(rh.human_accounts, 0)::int as human_accounts_holding,
+       coalesce(rh.service_accounts, 0)::int as service_accounts_holding,
        (self_account.account_id is not null) as account_holds,
        (self_peer.identity_id is not null) as counted_as_peer_holder,
        (s.employment_status is not null and s.employment_status <> 'terminated') as counted_as_staff,
-       ds.members as department_members, coalesce(dh.holders, 0) as department_holders,
-       ms.members as manager_members, coalesce(mh.holders, 0) as manager_holders,
-       ts.members as title_members, coalesce(th.holders, 0) as title_holders
+       ds.members::int as department_members, coalesce(dh.holders, 0)::int as department_holders,
+       ms.members::int as manager_members, coalesce(mh.holders, 0)::int as manager_holders,
+       ts.members::int as title_members, coalesce(th.holders, 0)::int as title_holders
   from subject s
   left join resource_holders rh on rh.resource_id = s.resource_id
   left join holding self_account
@@ -114,46 +124,43 @@ select s.*,
   left join title_size ts on ts.title = s.title
   left join title_holders th on th.resource_id = s.resource_id and th.title = s.title`;
 
+/** One result row. Times are epoch milliseconds and counts are int4, so the driver parses them cheaply. */
 interface InsightsRow {
   grant_id: number;
-  resource_id: number;
-  account_id: number | null;
   principal_type: string;
   inherited: boolean;
   sources: { resourceExternalId?: string; resourceName?: string }[] | null;
-  first_seen_at: Date | string | null;
-  grant_removed_at: Date | string | null;
+  first_seen_ms: number | null;
+  grant_removed_ms: number | null;
   risk_level: string;
   grants_ownership: boolean;
-  identity_id: number | null;
+  has_account: boolean;
+  has_identity: boolean;
   account_type: string | null;
   account_status: string | null;
-  last_login_at: Date | string | null;
-  last_used_at: Date | string | null;
+  last_login_ms: number | null;
+  last_used_ms: number | null;
   department: string | null;
-  manager_id: number | null;
   title: string | null;
   employment_status: string | null;
-  terminated_at: Date | string | null;
+  terminated_ms: number | null;
   manager_name: string | null;
-  identities_holding: string | number;
-  human_accounts_holding: string | number;
-  service_accounts_holding: string | number;
+  identities_holding: number;
+  human_accounts_holding: number;
+  service_accounts_holding: number;
   account_holds: boolean;
   counted_as_peer_holder: boolean;
   counted_as_staff: boolean;
-  department_members: string | number | null;
-  department_holders: string | number;
-  manager_members: string | number | null;
-  manager_holders: string | number;
-  title_members: string | number | null;
-  title_holders: string | number;
+  department_members: number | null;
+  department_holders: number;
+  manager_members: number | null;
+  manager_holders: number;
+  title_members: number | null;
+  title_holders: number;
 }
 
-function toDate(value: Date | string | null): Date | undefined {
-  if (value === null) return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+function toDate(epochMs: number | null): Date | undefined {
+  return epochMs === null ? undefined : new Date(epochMs);
 }
 
 function daysBetween(from: Date, to: Date): number {
@@ -163,40 +170,40 @@ function daysBetween(from: Date, to: Date): number {
 /** Builds a peer count without the subject, or undefined when the subject has no such peers. */
 function peerCount(
   label: string | null,
-  members: string | number | null,
-  holders: string | number,
+  members: number | null,
+  holders: number,
   row: InsightsRow,
 ): PeerCount | undefined {
   if (label === null || members === null) return undefined;
-  const total = Number(members) - (row.counted_as_staff ? 1 : 0);
+  const total = members - (row.counted_as_staff ? 1 : 0);
   if (total <= 0) return undefined;
-  const holding = Number(holders) - (row.counted_as_peer_holder ? 1 : 0);
+  const holding = holders - (row.counted_as_peer_holder ? 1 : 0);
   return { label, holding, total };
 }
 
 function accountStatusOf(row: InsightsRow): InsightsSnapshot['accountStatus'] {
-  if (row.principal_type === 'group' || row.account_id === null) return 'group';
+  if (row.principal_type === 'group' || !row.has_account) return 'group';
   if (row.account_status === 'disabled') return 'disabled';
   if (row.account_type === 'service') return 'service';
-  if (row.identity_id === null) return 'orphaned';
+  if (!row.has_identity) return 'orphaned';
   return 'active';
 }
 
-/** Picks the later of the account's last use and last login, and tells which one it is. */
+/** Picks the later of the account's last use and last login, and which of the two it is. */
 function lastActivityOf(row: InsightsRow): { at: Date; kind: 'use' | 'login' } | undefined {
-  const used = toDate(row.last_used_at);
-  const login = toDate(row.last_login_at);
+  const used = toDate(row.last_used_ms);
+  const login = toDate(row.last_login_ms);
   if (used && (!login || used.getTime() >= login.getTime())) return { at: used, kind: 'use' };
   if (login) return { at: login, kind: 'login' };
   return undefined;
 }
 
 function snapshotOf(row: InsightsRow, asOf: Date): InsightsSnapshot {
-  const isAccount = row.principal_type !== 'group' && row.account_id !== null;
+  const isAccount = row.principal_type !== 'group' && row.has_account;
   const activity = isAccount ? lastActivityOf(row) : undefined;
-  const firstSeen = toDate(row.first_seen_at);
-  const removed = toDate(row.grant_removed_at);
-  const terminatedAt = toDate(row.terminated_at);
+  const firstSeen = toDate(row.first_seen_ms);
+  const removed = toDate(row.grant_removed_ms);
+  const terminatedAt = toDate(row.terminated_ms);
   const peers: InsightsSnapshot['peers'] = {};
   const department = peerCount(row.department, row.department_members, row.department_holders, row);
   const manager = peerCount(row.manager_name, row.manager_members, row.manager_holders, row);
@@ -206,15 +213,13 @@ function snapshotOf(row: InsightsRow, asOf: Date): InsightsSnapshot {
   if (title) peers.title = title;
 
   const humanOthers =
-    Number(row.human_accounts_holding) -
-    (row.account_holds && row.account_type !== 'service' ? 1 : 0);
+    row.human_accounts_holding - (row.account_holds && row.account_type !== 'service' ? 1 : 0);
   const serviceOthers =
-    Number(row.service_accounts_holding) -
-    (row.account_holds && row.account_type === 'service' ? 1 : 0);
+    row.service_accounts_holding - (row.account_holds && row.account_type === 'service' ? 1 : 0);
 
   const snapshot: InsightsSnapshot = {
     computedAt: asOf.toISOString(),
-    identitiesHoldingResource: Number(row.identities_holding),
+    identitiesHoldingResource: row.identities_holding,
     peers,
     riskLevel: row.risk_level,
     accountStatus: accountStatusOf(row),
@@ -235,7 +240,7 @@ function snapshotOf(row: InsightsRow, asOf: Date): InsightsSnapshot {
   if (isAccount) {
     snapshot.accountType = row.account_type === 'service' ? 'service' : 'human';
     snapshot.accountDisabled = row.account_status === 'disabled';
-    snapshot.orphaned = row.identity_id === null && row.account_type !== 'service';
+    snapshot.orphaned = !row.has_identity && row.account_type !== 'service';
     snapshot.otherHolders = { humanAccounts: humanOthers, serviceAccounts: serviceOthers };
   }
   if (row.employment_status) snapshot.identityStatus = row.employment_status;
@@ -246,6 +251,32 @@ function snapshotOf(row: InsightsRow, asOf: Date): InsightsSnapshot {
   }
   if (removed) snapshot.grantRemovedAt = removed.toISOString();
   return snapshot;
+}
+
+/**
+ * Runs the insights statement with JIT compilation off, restoring the previous setting after.
+ * With many grants the planner's cost estimate passes `jit_above_cost`, and compiling the plan
+ * then took about 1.8 s of a 300,000-grant run (PostgreSQL 15, bench/insights.ts). That cost
+ * grows with the set's size and buys nothing for a statement that runs once.
+ */
+async function queryRows(em: EntityManager, idArray: string): Promise<InsightsRow[]> {
+  const run = async (tx: EntityManager) => {
+    const connection = tx.getConnection();
+    const context = tx.getTransactionContext();
+    const [previous] = await connection.execute<{ jit: string }[]>(
+      `select current_setting('jit') as jit`,
+      [],
+      'all',
+      context,
+    );
+    await connection.execute(`select set_config('jit', 'off', true)`, [], 'all', context);
+    // One PostgreSQL array literal as a single parameter: knex would expand a JavaScript
+    // array into one placeholder per id, and PostgreSQL accepts at most 65,535 of them.
+    const rows = await connection.execute<InsightsRow[]>(INSIGHTS_SQL, [idArray], 'all', context);
+    await connection.execute(`select set_config('jit', ?, true)`, [previous!.jit], 'all', context);
+    return rows;
+  };
+  return em.isInTransaction() ? run(em) : em.transactional(run);
 }
 
 /**
@@ -270,16 +301,7 @@ export async function computeInsights(
   const result = new Map<number, GrantInsights>();
   if (ids.length === 0) return result;
 
-  // One PostgreSQL array literal as a single parameter: knex would expand a JavaScript array
-  // into one placeholder per id, and PostgreSQL accepts at most 65,535 of them.
-  const rows = await em
-    .getConnection()
-    .execute<InsightsRow[]>(
-      INSIGHTS_SQL,
-      [`{${ids.join(',')}}`],
-      'all',
-      em.getTransactionContext(),
-    );
+  const rows = await queryRows(em, `{${ids.join(',')}}`);
   for (const row of rows) {
     const insights = snapshotOf(row, asOf);
     result.set(Number(row.grant_id), { insights, recommendation: recommend(insights, config) });
