@@ -38,6 +38,8 @@ try {
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
     const bytes = proto.temporal.api.history.v1.History.encode(history).finish().length;
+    if (process.env.SHOW_EVENTS)
+      console.log(events.map((e) => `${e.eventId}:${String(e.eventType)}`).join(' '));
     console.log(
       `${label.padEnd(44)} ${String(events.length).padStart(4)} events ${String(bytes).padStart(7)} bytes`,
     );

@@ -29,7 +29,7 @@ try {
   const lines: string[] = [];
   let projected = 0;
 
-  for (const concurrency of [1, 16]) {
+  for (const concurrency of (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number)) {
     // Review tasks start with their first step assigned, as a campaign launch starts them.
     const inputs = Array.from({ length: COUNT }, () =>
       taskInput(org, policy, { firstStepAssigneeIds: [org.ids.manager], firstStepNotified: true }),
