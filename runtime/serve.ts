@@ -41,6 +41,7 @@ export async function serve(
     temporalUiUrl: temporalConfig.uiUrl,
     webConfig: { ...webConfig, sessionSecret },
     runWorker: role === 'worker',
+    poolMax: dbConfig.poolMax,
     runWeb: role === 'web',
     seedDemo: false,
     log: logger,

@@ -23,6 +23,8 @@ export interface ServicesOptions {
   webConfig: WebConfig;
   runWorker: boolean;
   runWeb: boolean;
+  /** Maximum PostgreSQL connections of this process (RECERT_DB_POOL_MAX). */
+  poolMax?: number;
   /** Import the demo organisation when the database holds no identities yet. */
   seedDemo: boolean;
   log: Logger;
@@ -43,7 +45,9 @@ export interface Services {
  */
 export async function runServices(options: ServicesOptions): Promise<Services> {
   const { log, temporalConfig } = options;
-  const orm = await createOrm(options.databaseUrl);
+  const orm = await createOrm(options.databaseUrl, {
+    pool: { min: 0, max: options.poolMax ?? 10 },
+  });
   const applied = await migrate(orm);
   if (applied.length) log.info({ migrations: applied }, 'applied database migrations');
 

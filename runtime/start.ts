@@ -105,6 +105,7 @@ async function main() {
     webConfig: { ...webConfig, sessionSecret: webConfig.sessionSecret ?? secrets.sessionSecret },
     runWorker: true,
     runWeb: true,
+    poolMax: dbConfig.poolMax,
     seedDemo: true,
     log: logger,
   });
