@@ -1,10 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { PolicyRepository } from '../db/policy-repository.js';
 import type { InsightsSnapshot, Recommendation } from '../workflows/insights.js';
 import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
 import type { TaskSubject } from '../workflows/task-state.js';
+import { createCampaignActivities } from './campaigns/index.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
 import { refreshGrantInsights } from './insights/index.js';
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   log: Logger;
   notifier?: Notifier;
   connectors?: ConnectorRegistry;
+  /** Client the campaign launch starts tasks with; the worker's own client when absent. */
+  temporalClient?: Client;
 }
 
 /** Turns a connector's permanent failure into a non-retryable activity failure. */
@@ -48,6 +52,8 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
+    ...createCampaignActivities(deps),
+
     /** Returns the database server's clock; the smoke test uses it to prove activities run. */
     async databaseTime(): Promise<string> {
       const [row] = await em().getConnection().execute<{ now: Date }[]>('select now() as now');

@@ -1,0 +1,369 @@
+/**
+ * Evidence export: one CSV row per task of a campaign, the campaign's whole task log as a second
+ * CSV, and a JSON manifest with each file's sha256 and row count, the imports the snapshot was
+ * taken from, and counts an auditor can check the files against. Everything is read from
+ * PostgreSQL (`campaign_grant`, `review_task`, `task_event`), never from workflow histories,
+ * which Temporal deletes after the retention period. Rows stream through `COPY ... TO STDOUT`
+ * into the files, so memory stays flat however many tasks the campaign has.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { PolicyDefinition } from '../../workflows/policy.js';
+import type { CampaignSourceImport } from '../entities/campaign.entity.js';
+import { PolicyRepository } from '../policy-repository.js';
+import { getCampaign, type CampaignRecord } from './campaign-repository.js';
+
+/** Version of the file layout below; a change of columns or fields changes it. */
+export const EVIDENCE_FORMAT = 'recert-evidence/1';
+
+/**
+ * A text cell safe to open in a spreadsheet: a cell starting with =, +, -, @, tab or carriage
+ * return is read as a formula by Excel and similar programs, so it gets a leading apostrophe.
+ */
+export function neutralisedSql(expression: string): string {
+  return `(case when left(${expression}, 1) in ('=', '+', '-', '@', chr(9), chr(13))
+            then '''' || ${expression} else ${expression} end)`;
+}
+
+/** An ISO 8601 UTC time with milliseconds, or empty. */
+function isoSql(expression: string): string {
+  return `to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** One CSV column: its header and the SQL that fills it. */
+interface Column {
+  name: string;
+  sql: string;
+}
+
+const text = (name: string, expression: string): Column => ({
+  name,
+  sql: neutralisedSql(expression),
+});
+const plain = (name: string, expression: string): Column => ({ name, sql: expression });
+
+/** Columns of the decisions at step `index` (0-based), from lateral join `d<index>`. */
+function stepColumns(index: number): Column[] {
+  const n = index + 1;
+  const d = `d${index}`;
+  return [
+    plain(
+      `step_${n}_decision`,
+      `case ${d}.type when 'certified' then 'certify' when 'removed' then 'remove'
+         when 'step_skipped' then 'skipped' end`,
+    ),
+    plain(`step_${n}_reviewer_id`, `${d}.actor_id`),
+    text(`step_${n}_reviewer_name`, `${d}.actor_name`),
+    text(`step_${n}_reviewer_email`, `${d}.actor_email`),
+    plain(`step_${n}_decided_at`, isoSql(`${d}.at`)),
+    text(`step_${n}_comment`, `${d}.comment`),
+  ];
+}
+
+/** The latest decision (certify, remove or skip) at step `index`, as lateral join `d<index>`. */
+function stepJoin(index: number): string {
+  return `left join lateral (
+      select e.type, e.actor_id, e.at, e.comment, i.display_name as actor_name, i.email as actor_email
+        from task_event e left join identity i on i.id = e.actor_id
+       where e.task_id = cg.task_id and e.step_index = ${index}
+         and e.type in ('certified', 'removed', 'step_skipped')
+       order by e.seq desc limit 1) d${index} on true`;
+}
+
+/** The `tasks.csv` columns, with `steps` groups of step columns. */
+export function taskColumns(steps: number): Column[] {
+  return [
+    plain('campaign_id', 'cg.campaign_id'),
+    text('campaign_name', 'c.name'),
+    text('task_id', 'cg.task_id'),
+    plain('grant_id', 'cg.grant_id'),
+    plain('subject_identity_id', 'cg.subject_identity_id'),
+    text('subject_name', 'cg.subject_name'),
+    text('subject_email', 'si.email'),
+    plain('principal_type', 'cg.principal_type'),
+    text('account_external_id', 'cg.principal_external_id'),
+    text('account_name', 'cg.principal_name'),
+    text('application_key', 'cg.application_key'),
+    text('application_name', 'cg.application_name'),
+    text('resource_external_id', 'cg.resource_external_id'),
+    text('resource_name', 'cg.resource_name'),
+    text('resource_type', 'cg.resource_type'),
+    text('risk_level', 'cg.risk_level'),
+    plain('grant_source', `case when cg.inherited then 'inherited' else 'direct' end`),
+    text(
+      'granted_via',
+      `(select string_agg(v.value, '; ' order by v.ord)
+          from jsonb_array_elements_text(cg.granted_via) with ordinality v(value, ord))`,
+    ),
+    ...Array.from({ length: steps }, (_, index) => stepColumns(index)).flat(),
+    text(
+      'recommendation_shown',
+      `coalesce(ld.data->'shown'->'recommendation'->>'kind', t.recommendation)`,
+    ),
+    text(
+      'recommendation_reasons',
+      `(select string_agg(r.value, '; ' order by r.ord)
+          from jsonb_array_elements_text(coalesce(ld.data->'shown'->'recommendation'->'reasons', '[]'::jsonb))
+               with ordinality r(value, ord))`,
+    ),
+    plain('recommendation_outcome', `ld.data->>'recommendationOutcome'`),
+    plain('final_outcome', `coalesce(t.status, 'not_started')`),
+    plain('closed_at', isoSql('t.closed_at')),
+    plain(
+      'closed_by',
+      `case when t.status is null or t.status = 'open' then null
+            when cc.outcome is not null then 'campaign_rule'
+            when t.status = 'canceled' then 'super_admin' else 'reviewer' end`,
+    ),
+    plain('campaign_rule_outcome', 'cc.outcome'),
+    plain('revocation_outcome', 't.revocation_status'),
+    plain('revocation_updated_at', isoSql('rv.at')),
+    text('revocation_detail', 'rv.detail'),
+    text('policy_name', 'coalesce(t.policy_name, c.policy_name)'),
+    plain('policy_version', 'coalesce(t.policy_version, c.policy_version)'),
+  ];
+}
+
+function tasksQuery(campaignId: number, steps: number): string {
+  const columns = taskColumns(steps);
+  return `select ${columns.map((column) => `${column.sql} as "${column.name}"`).join(',\n  ')}
+    from campaign_grant cg
+    join campaign c on c.id = cg.campaign_id
+    left join review_task t on t.id = cg.task_id
+    left join identity si on si.id = cg.subject_identity_id
+    ${Array.from({ length: steps }, (_, index) => stepJoin(index)).join('\n')}
+    left join lateral (
+      select e.data from task_event e
+       where e.task_id = cg.task_id and e.type in ('certified', 'removed')
+       order by e.seq desc limit 1) ld on true
+    left join lateral (
+      select e.data->>'outcome' as outcome from task_event e
+       where e.task_id = cg.task_id and e.type = 'closed_by_campaign'
+       order by e.seq desc limit 1) cc on true
+    left join lateral (
+      select e.at, e.data->>'detail' as detail from task_event e
+       where e.task_id = cg.task_id and e.type in ('revocation_started', 'revocation_updated')
+       order by e.seq desc limit 1) rv on true
+   where cg.campaign_id = ${campaignId}
+   order by cg.seq`;
+}
+
+/** The `task-log.csv` columns: every task log entry of every task in the campaign. */
+export const TASK_LOG_COLUMNS: Column[] = [
+  text('task_id', 'e.task_id'),
+  plain('seq', 'e.seq'),
+  plain('type', 'e.type'),
+  plain('actor_id', 'e.actor_id'),
+  text('actor_name', 'i.display_name'),
+  text('actor_email', 'i.email'),
+  plain('at', isoSql('e.at')),
+  plain('step_index', 'e.step_index'),
+  text('policy_name', 'e.policy_name'),
+  plain('policy_version', 'e.policy_version'),
+  text('comment', 'e.comment'),
+  text('data', 'e.data::text'),
+];
+
+function taskLogQuery(campaignId: number): string {
+  return `select ${TASK_LOG_COLUMNS.map((column) => `${column.sql} as "${column.name}"`).join(', ')}
+    from campaign_grant cg
+    join task_event e on e.task_id = cg.task_id
+    left join identity i on i.id = e.actor_id
+   where cg.campaign_id = ${campaignId}
+   order by cg.seq, e.seq`;
+}
+
+/** One exported file as the manifest lists it. */
+export interface EvidenceFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+  /** Data rows, without the header row. */
+  rows: number;
+  columns: string[];
+}
+
+/** The manifest an auditor checks the files against. */
+export interface EvidenceManifest {
+  format: string;
+  generatedAt: string;
+  generatedBy: string;
+  campaign: {
+    id: number;
+    name: string;
+    status: string;
+    policy: { name: string; version: number; steps: string[] };
+    owner: { identityId: number; name: string; email: string | null };
+    startsAt: string | null;
+    dueAt: string;
+    snapshotAt: string | null;
+    launchedAt: string | null;
+    closedAt: string | null;
+    noResponseRule: string;
+    closeRule: string | null;
+  };
+  counts: {
+    /** Grants in the frozen snapshot: the tasks the campaign was to start. */
+    snapshotGrants: number;
+    /** Tasks with a projection row. */
+    tasks: number;
+    /** Rows of tasks.csv by final outcome; not_started counts grants without a task. */
+    byFinalOutcome: Record<string, number>;
+    taskLogEntries: number;
+  };
+  sourceImports: CampaignSourceImport[];
+  files: EvidenceFile[];
+}
+
+/** Passes bytes through while hashing and counting them. */
+function digestTap() {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), bytes }) };
+}
+
+async function copyToFile(
+  client: pg.Client,
+  query: string,
+  path: string,
+): Promise<{ sha256: string; bytes: number; rows: number }> {
+  const copy = client.query(copyTo(`copy (${query}) to stdout with (format csv, header true)`));
+  const tap = digestTap();
+  await pipeline(copy, tap.stream, createWriteStream(path));
+  return { ...tap.result(), rows: copy.rowCount };
+}
+
+/** Step count of the widest policy a campaign's tasks decided under. */
+async function stepCount(client: pg.Client, campaignId: number, definition?: PolicyDefinition) {
+  const { rows } = await client.query<{ steps: number | null }>(
+    `select max(e.step_index) + 1 as steps
+       from campaign_grant cg join task_event e on e.task_id = cg.task_id
+      where cg.campaign_id = $1 and e.type in ('certified', 'removed', 'step_skipped')`,
+    [campaignId],
+  );
+  return Math.max(definition?.steps.length ?? 1, Number(rows[0]?.steps ?? 0));
+}
+
+/** File names of a campaign's evidence, so pages and tests can find them. */
+export function evidenceFileNames(campaignId: number) {
+  return {
+    tasks: `campaign-${campaignId}-tasks.csv`,
+    taskLog: `campaign-${campaignId}-task-log.csv`,
+    manifest: `campaign-${campaignId}-manifest.json`,
+  };
+}
+
+/**
+ * Writes a campaign's evidence into `outDir`: tasks.csv, task-log.csv and manifest.json. All
+ * reads run in one repeatable-read transaction, so the files and the counts describe the same
+ * moment even while reviewers keep deciding.
+ */
+export async function writeEvidence(
+  orm: MikroORM,
+  campaignId: number,
+  outDir: string,
+  generatedBy: string,
+): Promise<{ manifest: EvidenceManifest; manifestSha256: string; paths: string[] }> {
+  if (!Number.isInteger(campaignId)) throw new Error(`Invalid campaign id ${campaignId}.`);
+  const em = orm.em.fork();
+  const campaign: CampaignRecord = await getCampaign(em, campaignId);
+  const policy = await new PolicyRepository(em).find(campaign.policyName, campaign.policyVersion);
+  const names = evidenceFileNames(campaignId);
+  await mkdir(outDir, { recursive: true });
+
+  const client = new pg.Client({ connectionString: orm.config.getClientUrl() });
+  await client.connect();
+  let manifest: EvidenceManifest;
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    const steps = await stepCount(client, campaignId, policy?.definition);
+    const generatedAt = new Date().toISOString();
+    const tasks = await copyToFile(
+      client,
+      tasksQuery(campaignId, steps),
+      join(outDir, names.tasks),
+    );
+    const taskLog = await copyToFile(client, taskLogQuery(campaignId), join(outDir, names.taskLog));
+    const { rows: outcomes } = await client.query<{ outcome: string; count: string }>(
+      `select coalesce(t.status, 'not_started') as outcome, count(*) as count
+         from campaign_grant cg left join review_task t on t.id = cg.task_id
+        where cg.campaign_id = $1 group by 1 order by 1`,
+      [campaignId],
+    );
+    const { rows: projected } = await client.query<{ count: string }>(
+      'select count(*) as count from review_task where campaign_id = $1',
+      [campaignId],
+    );
+    await client.query('commit');
+
+    manifest = {
+      format: EVIDENCE_FORMAT,
+      generatedAt,
+      generatedBy,
+      campaign: {
+        id: campaign.id,
+        name: campaign.name,
+        status: campaign.status,
+        policy: {
+          name: campaign.policyName,
+          version: campaign.policyVersion,
+          steps: policy?.definition.steps.map((step) => step.name) ?? [],
+        },
+        owner: {
+          identityId: campaign.ownerId,
+          name: campaign.ownerName,
+          email: campaign.ownerEmail,
+        },
+        startsAt: campaign.startsAt?.toISOString() ?? null,
+        dueAt: campaign.dueAt.toISOString(),
+        snapshotAt: campaign.snapshotAt?.toISOString() ?? null,
+        launchedAt: campaign.launchedAt?.toISOString() ?? null,
+        closedAt: campaign.closedAt?.toISOString() ?? null,
+        noResponseRule: campaign.noResponseRule,
+        closeRule: campaign.closeRule,
+      },
+      counts: {
+        snapshotGrants: campaign.snapshotGrants ?? 0,
+        tasks: Number(projected[0]?.count ?? 0),
+        byFinalOutcome: Object.fromEntries(outcomes.map((row) => [row.outcome, Number(row.count)])),
+        taskLogEntries: taskLog.rows,
+      },
+      sourceImports: campaign.sourceImports ?? [],
+      files: [
+        { name: names.tasks, ...tasks, columns: taskColumns(steps).map((column) => column.name) },
+        {
+          name: names.taskLog,
+          ...taskLog,
+          columns: TASK_LOG_COLUMNS.map((column) => column.name),
+        },
+      ],
+    };
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end();
+  }
+
+  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  await writeFile(join(outDir, names.manifest), manifestText);
+  return {
+    manifest,
+    manifestSha256: createHash('sha256').update(manifestText).digest('hex'),
+    paths: [names.tasks, names.taskLog, names.manifest].map((name) => join(outDir, name)),
+  };
+}

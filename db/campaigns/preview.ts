@@ -1,0 +1,148 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { getCampaign, type CampaignRecord } from './campaign-repository.js';
+
+/** Grants per application, per resource or per reviewer in a snapshot. */
+export interface LoadCount {
+  id: number;
+  name: string;
+  /** The application of a resource; absent for applications and reviewers. */
+  applicationName?: string;
+  email?: string | null;
+  grants: number;
+}
+
+/** Grants that no reviewer can decide, grouped by the reason. */
+export interface UnassignedGroup {
+  reason: string;
+  grants: number;
+  /** Up to `sampleSize` of them, for the page and the CLI. */
+  sample: { grantId: number; subjectName: string; applicationName: string; resourceName: string }[];
+}
+
+/** What a campaign's launch would start, from its frozen snapshot. */
+export interface CampaignPreview {
+  campaign: CampaignRecord;
+  total: number;
+  direct: number;
+  inherited: number;
+  accountGrants: number;
+  groupGrants: number;
+  viaRule: number;
+  viaFallback: number;
+  byApplication: LoadCount[];
+  /** The largest resources first, at most `limit` of them. */
+  byResource: LoadCount[];
+  resourceCount: number;
+  /** Each reviewer with the grants they may decide; a grant with two reviewers counts for both. */
+  byReviewer: LoadCount[];
+  reviewerCount: number;
+  unassigned: number;
+  unassignedByReason: UnassignedGroup[];
+}
+
+/** Summarises a campaign's snapshot; call `takeSnapshot` first. */
+export async function previewCampaign(
+  em: EntityManager,
+  campaignId: number,
+  options: { limit?: number; sampleSize?: number } = {},
+): Promise<CampaignPreview> {
+  const limit = options.limit ?? 50;
+  const sampleSize = options.sampleSize ?? 20;
+  const campaign = await getCampaign(em, campaignId);
+  const db = em.getConnection();
+
+  const [totals] = await db.execute<Record<string, string>[]>(
+    `select count(*) as total,
+            count(*) filter (where not inherited) as direct,
+            count(*) filter (where inherited) as inherited,
+            count(*) filter (where principal_type = 'account') as account_grants,
+            count(*) filter (where principal_type = 'group') as group_grants,
+            count(*) filter (where assigned_via = 'rule') as via_rule,
+            count(*) filter (where assigned_via = 'fallback') as via_fallback,
+            count(*) filter (where assigned_via = 'none') as unassigned,
+            count(distinct resource_id) as resources
+       from campaign_grant where campaign_id = ?`,
+    [campaignId],
+  );
+  const byApplication = await db.execute<{ id: number; name: string; grants: string }[]>(
+    `select application_id as id, min(application_name) as name, count(*) as grants
+       from campaign_grant where campaign_id = ? group by application_id order by grants desc, name`,
+    [campaignId],
+  );
+  const byResource = await db.execute<
+    { id: number; name: string; application_name: string; grants: string }[]
+  >(
+    `select resource_id as id, min(resource_name) as name, min(application_name) as application_name,
+            count(*) as grants
+       from campaign_grant where campaign_id = ?
+      group by resource_id order by grants desc, name limit ?`,
+    [campaignId, limit],
+  );
+  const byReviewer = await db.execute<
+    { id: number; name: string; email: string | null; grants: string; reviewers: string }[]
+  >(
+    `select x.id, i.display_name as name, i.email, x.grants, count(*) over () as reviewers
+       from (select a.value::int as id, count(*) as grants
+               from campaign_grant cg cross join jsonb_array_elements_text(cg.assignee_ids) a(value)
+              where cg.campaign_id = ? group by a.value::int) x
+       join identity i on i.id = x.id
+      order by x.grants desc, i.display_name limit ?`,
+    [campaignId, limit],
+  );
+  const reasons = await db.execute<
+    {
+      reason: string;
+      grants: string;
+      sample: UnassignedGroup['sample'];
+    }[]
+  >(
+    `select reviewer_reason as reason, count(*) as grants,
+            (select coalesce(jsonb_agg(s.item), '[]'::jsonb) from (
+               select jsonb_build_object('grantId', c2.grant_id, 'subjectName', c2.subject_name,
+                        'applicationName', c2.application_name, 'resourceName', c2.resource_name) as item
+                 from campaign_grant c2
+                where c2.campaign_id = cg.campaign_id and c2.assigned_via = 'none'
+                  and c2.reviewer_reason is not distinct from cg.reviewer_reason
+                order by c2.seq limit ?) s) as sample
+       from campaign_grant cg where cg.campaign_id = ? and cg.assigned_via = 'none'
+      group by cg.campaign_id, cg.reviewer_reason order by grants desc`,
+    [sampleSize, campaignId],
+  );
+
+  const count = (value: string | undefined) => Number(value ?? 0);
+  return {
+    campaign,
+    total: count(totals?.total),
+    direct: count(totals?.direct),
+    inherited: count(totals?.inherited),
+    accountGrants: count(totals?.account_grants),
+    groupGrants: count(totals?.group_grants),
+    viaRule: count(totals?.via_rule),
+    viaFallback: count(totals?.via_fallback),
+    unassigned: count(totals?.unassigned),
+    resourceCount: count(totals?.resources),
+    byApplication: byApplication.map((row) => ({
+      id: row.id,
+      name: row.name,
+      grants: Number(row.grants),
+    })),
+    byResource: byResource.map((row) => ({
+      id: row.id,
+      name: row.name,
+      applicationName: row.application_name,
+      grants: Number(row.grants),
+    })),
+    byReviewer: byReviewer.map((row) => ({
+      id: row.id,
+      name: row.name,
+      email: row.email,
+      grants: Number(row.grants),
+    })),
+    reviewerCount: Number(byReviewer[0]?.reviewers ?? 0),
+    unassignedByReason: reasons.map((row) => ({
+      reason: row.reason ?? 'No reviewer was found.',
+      grants: Number(row.grants),
+      sample: row.sample,
+    })),
+  };
+}
