@@ -221,10 +221,24 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   }
 
   async function refreshInsights() {
-    const fresh = await effects.refreshTaskInsights({
-      taskId: state.taskId,
-      subject: state.subject,
-    });
+    let fresh: Awaited<ReturnType<typeof effects.refreshTaskInsights>>;
+    try {
+      fresh = await effects.refreshTaskInsights({ taskId: state.taskId, subject: state.subject });
+    } catch (error) {
+      // Stale insights are better than a failed review: keep the old ones and say so.
+      log.error('insights refresh failed after retries', {
+        taskId: state.taskId,
+        error: String(error),
+      });
+      state = recordSystem(
+        state,
+        new Date(),
+        'insights_refreshed',
+        { failed: true },
+        'Insights could not be refreshed; the earlier snapshot stays.',
+      );
+      return;
+    }
     if (!fresh) return;
     if (
       JSON.stringify(fresh.insights) === JSON.stringify(state.insights) &&

@@ -180,7 +180,7 @@ function provenance(state: TaskState, decision: 'certify' | 'remove', now: Date)
     recommendationOutcome,
     secondsSinceAssigned: Math.max(
       0,
-      Math.round((now.getTime() - Date.parse(state.stepStartedAt)) / 1000),
+      Math.round((now.getTime() - Date.parse(state.assignedAt ?? state.stepStartedAt)) / 1000),
     ),
   };
 }
@@ -248,6 +248,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         ...next,
         assigneeIds: [action.toIdentityId],
         assignedVia: 'reassigned',
+        assignedAt: now.toISOString(),
         resolvingReviewers: false,
       };
       const effects: Effect[] = [
@@ -368,7 +369,12 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
       if (state.closed) return reject(`The task is already closed (${state.status}).`);
       const next = record(state, now, 'closed_by_campaign', action.actorId, {
         comment: trimmed(action.reason),
-        data: { outcome: action.outcome, recommendation: state.recommendation ?? null },
+        data: {
+          outcome: action.outcome,
+          recommendation: state.recommendation ?? null,
+          insights: state.insights ?? null,
+          insightsVersion: state.insightsVersion,
+        },
       });
       if (action.outcome === 'certify')
         return { ok: true, state: closeAs(next, 'certified', now), effects: [] };
@@ -418,6 +424,7 @@ export function assignStep(
     assignedVia: via,
     resolvingReviewers: false,
     stepStartedAt: now.toISOString(),
+    assignedAt: now.toISOString(),
     stepDueAt: dueAt ? dueAt.toISOString() : null,
   };
 }
@@ -446,7 +453,12 @@ export function escalate(state: TaskState, targetIds: number[], now: Date): Task
   const next = record(state, now, 'escalated', null, {
     data: { from: state.assigneeIds, to: targetIds },
   });
-  return { ...next, assigneeIds: targetIds, assignedVia: 'escalated' };
+  return {
+    ...next,
+    assigneeIds: targetIds,
+    assignedVia: 'escalated',
+    assignedAt: now.toISOString(),
+  };
 }
 
 /** Records an action that a signal handler rejected; updates are rejected in their validator. */

@@ -125,6 +125,8 @@ export interface TaskState {
   /** True while the step waits for an activity to resolve its reviewers. */
   resolvingReviewers: boolean;
   stepStartedAt: string;
+  /** When the current assignees got the step (assignment, reassignment or escalation). */
+  assignedAt?: string;
   stepDueAt: string | null;
   /** When the review closed (decided, canceled or expired); null while open. */
   closedAt: string | null;
