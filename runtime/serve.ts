@@ -1,6 +1,8 @@
 // Long-running entry points for production: `recert worker` and `recert web` run one role
 // each against DATABASE_URL and TEMPORAL_ADDRESS, so several of each can share one cluster.
 import type { Server } from 'node:http';
+import { loadInsightsConfig } from '../activities/insights/config.js';
+import { loadNotificationConfig } from '../activities/notifications/config.js';
 import { loadDatabaseConfig } from '../db/config.js';
 import { loadTemporalConfig } from '../temporal.config.js';
 import { loadWebConfig } from '../web/config.js';
@@ -23,6 +25,9 @@ export async function serve(
     () => loadTemporalConfig(),
     () => loadDatabaseConfig(),
     () => loadWebConfig(),
+    // Checked here so a bad threshold stops the start instead of failing a later activity.
+    () => loadInsightsConfig(),
+    () => loadNotificationConfig(),
   ]);
   let databaseUrl = dbConfig.url;
   let sessionSecret = webConfig.sessionSecret;

@@ -3,6 +3,8 @@
 // worker and the web server in this process. Ctrl-C or SIGTERM stops everything it started.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadInsightsConfig } from '../activities/insights/config.js';
+import { loadNotificationConfig } from '../activities/notifications/config.js';
 import { loadDatabaseConfig } from '../db/config.js';
 import { loadTemporalConfig } from '../temporal.config.js';
 import { loadWebConfig } from '../web/config.js';
@@ -51,6 +53,9 @@ async function main() {
     () => loadTemporalConfig(),
     () => loadDatabaseConfig(),
     () => loadWebConfig(process.env, { devLogin: true }),
+    // Checked here so a bad threshold stops the start instead of failing a later activity.
+    () => loadInsightsConfig(),
+    () => loadNotificationConfig(),
   ]);
   await mkdir(dbConfig.dataDir, { recursive: true });
   const secrets = await loadLocalSecrets(dbConfig.dataDir);
