@@ -20,7 +20,7 @@ import {
 import { projectTask, type ProjectionInput } from './projection.js';
 import { identityIdsByEmail, resolveReviewers, type ResolveReviewersInput } from './reviewers.js';
 
-/** What activities need; the worker builds it once and passes it to `createActivities()`. */
+/** Dependencies of the activities; the worker builds them once and passes them to `createActivities()`. */
 export interface ActivityDeps {
   orm: MikroORM;
   log: Logger;
@@ -86,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
       return sendReminderDigests(em(), notifier(), input);
     },
 
-    /** Who approves a removal and who carries out a manual one (the application owners). */
+    /** Resolves who approves a removal and who carries out a manual one (the application owners). */
     async resolveRevocationActors(input: {
       subject: TaskSubject;
       revocation: RevocationPolicy;

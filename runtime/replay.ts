@@ -16,7 +16,7 @@ export interface ReplayReport {
   failures: ReplayFailure[];
 }
 
-/** The visibility query `recert replay` uses for a campaign's review tasks and their revocations. */
+/** Returns the visibility query that selects a campaign's review tasks for `recert replay`. */
 export function campaignReplayQuery(campaignId: number): string {
   return `${sa.campaignId.name} = "${campaignId}"`;
 }

@@ -65,7 +65,7 @@ export async function serve(
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  // The health endpoint keeps answering 503 while the worker drains.
+  // The health endpoint keeps returning 503 while the worker drains.
   await services.stop();
   await new Promise<void>((resolve) => (health ? health.close(() => resolve()) : resolve()));
   logger.info({ role }, 'stopped');

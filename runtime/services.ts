@@ -25,7 +25,7 @@ export interface ServicesOptions {
   runWeb: boolean;
   /** Maximum PostgreSQL connections of this process (RECERT_DB_POOL_MAX). */
   poolMax?: number;
-  /** Import the demo organisation when the database holds no identities yet. */
+  /** Import the demo organisation when the database contains no identities yet. */
   seedDemo: boolean;
   log: Logger;
 }
@@ -121,8 +121,9 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
 }
 
 /**
- * The dev server registers the search attributes at start; a cluster needs an operator to do
- * it once. Fail with the exact commands instead of failing on the first workflow start.
+ * Checks that Recert's search attributes exist in the namespace. The dev server registers
+ * them at start, but a cluster needs an operator to do it once, so this fails with the exact
+ * commands instead of letting the first workflow start fail.
  */
 async function checkSearchAttributes(client: Client, config: TemporalConfig) {
   const response = await client.connection.operatorService.listSearchAttributes({

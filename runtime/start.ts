@@ -41,8 +41,8 @@ process.on('SIGINT', () => void shutdown('SIGINT', 0));
 process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 process.on('SIGHUP', () => void shutdown('SIGHUP', 0));
 
-// When the parent (npm, a shell, a supervisor) dies without passing a signal on, this
-// process is re-parented; stop too, or the database and Temporal would be left running.
+// A parent (npm, a shell, a supervisor) can die without passing a signal on. This process is
+// then re-parented, and it stops too, because otherwise PostgreSQL and Temporal keep running.
 const parentPid = process.ppid;
 setInterval(() => {
   if (process.ppid !== parentPid) void shutdown('parent process exited', 0);

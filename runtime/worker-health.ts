@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
 
 /**
- * A tiny HTTP endpoint for orchestrators: `GET /health` answers 200 while the worker is
+ * A tiny HTTP endpoint for orchestrators: `GET /health` returns 200 while the worker is
  * running and 503 once it is draining or stopped, so a load balancer or Kubernetes stops
  * counting on it during shutdown.
  */

@@ -46,7 +46,7 @@ import {
 } from './task-view.js';
 
 // Projection writes retry until the database is back: the task's story must reach PostgreSQL.
-// They are ordinary activities, not local ones: a local activity holds the workflow task open,
+// They are ordinary activities, not local ones: a local activity keeps the workflow task open,
 // and thousands of tasks starting at once then exceed the workflow task timeout.
 const store = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -59,7 +59,7 @@ const effects = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
-/** How a review task ended. */
+/** Final status of a review task and of its revocation, if any. */
 export interface TaskOutcome {
   status: TaskStatus;
   revocation?: RevocationResult;
@@ -126,7 +126,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       const action = toAction(payload);
       const decision = reduce(state, action, new Date());
       if (decision.ok) return apply(decision);
-      // A signal cannot answer its sender, so the rejection goes into the task log.
+      // A signal has no reply to its sender, so the rejection goes into the task log.
       log.warn('signal rejected', { taskId: state.taskId, action: type, reason: decision.reason });
       state = recordRejected(state, action, decision.reason, new Date());
     });
@@ -225,7 +225,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     try {
       fresh = await effects.refreshTaskInsights({ taskId: state.taskId, subject: state.subject });
     } catch (error) {
-      // Stale insights are better than a failed review: keep the old ones and say so.
+      // Stale insights are better than a failed review, so the old ones stay and the log notes it.
       log.error('insights refresh failed after retries', {
         taskId: state.taskId,
         error: String(error),

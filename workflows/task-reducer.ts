@@ -39,7 +39,7 @@ function isCampaignAdmin(state: TaskState, actorId: number) {
   );
 }
 
-/** Whether `actorId` was ever assigned this task, including before a reassignment or escalation. */
+/** Reports whether `actorId` was ever assigned this task, including before a reassignment or escalation. */
 function wasAssigned(state: TaskState, actorId: number): boolean {
   return state.log.some((entry) => {
     const data = entry.data ?? {};
@@ -53,7 +53,7 @@ function wasAssigned(state: TaskState, actorId: number): boolean {
   });
 }
 
-/** Whether the actor may see the task: current and former assignees, deciders and administrators. */
+/** Reports whether the actor may see the task: current and former assignees, deciders and administrators. */
 export function canSee(state: TaskState, actorId: number): boolean {
   return (
     state.assigneeIds.includes(actorId) ||
@@ -164,7 +164,7 @@ function decisionChecks(state: TaskState, action: TaskAction & { type: 'certify'
   return undefined;
 }
 
-/** What the reviewer saw when deciding, recorded with the decision for auditors. */
+/** Builds the record of what the reviewer saw when deciding, kept with the decision for auditors. */
 function provenance(state: TaskState, decision: 'certify' | 'remove', now: Date) {
   const kind = state.recommendation?.kind ?? 'none';
   let recommendationOutcome = 'no_recommendation';
@@ -403,7 +403,7 @@ function describe(type: 'skipStep' | 'restart' | 'hardReset' | 'changePolicy' | 
 // System transitions: the workflow applies these after its activities and timers.
 
 /**
- * Assigns the current step to the resolved reviewers. With nobody found the step stays open
+ * Assigns the current step to the resolved reviewers. When no reviewer is found, the step stays open
  * with no assignee, visible to administrators, who can reassign it.
  */
 export function assignStep(

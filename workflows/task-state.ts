@@ -34,7 +34,7 @@ export interface ReviewTaskInput {
   policy: PolicyVersion;
   /** Reviewers of the first step, resolved in bulk at launch; resolved by activity if absent. */
   firstStepAssigneeIds?: number[];
-  /** Why the first step has these assignees (rule, fallback or none), for the task log. */
+  /** Source of the first step's assignees (rule, fallback or none), for the task log. */
   firstStepAssignedVia?: AssignedVia;
   /** The campaign already sent each reviewer a digest, so the first step sends no notice. */
   firstStepNotified?: boolean;
@@ -55,7 +55,7 @@ export interface RevocationRetry {
   maximumAttempts: number;
 }
 
-/** How a step's assignees were found. */
+/** Source of a step's assignees. */
 export type AssignedVia = 'rule' | 'fallback' | 'none' | 'reassigned' | 'escalated';
 
 export type TaskStatus = 'open' | 'certified' | 'removed' | 'canceled' | 'expired';
