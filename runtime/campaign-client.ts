@@ -199,7 +199,7 @@ export async function remindReviewers(
   return state;
 }
 
-/** What Temporal knows about a campaign's run: its state and the launch's last heartbeat. */
+/** A campaign's run as Temporal stores it: the workflow's state and the launch's last heartbeat. */
 export interface CampaignRun {
   state?: CampaignRunState;
   /** The running launch activity's last heartbeat, when a launch is under way. */
@@ -209,7 +209,7 @@ export interface CampaignRun {
 
 /**
  * Reads the campaign workflow's state by query and the pending launch activity's heartbeat
- * details by describe; both are optional so a page still renders when Temporal is away.
+ * details by describe. Both are optional, so a page still renders when Temporal is unreachable.
  */
 export async function readCampaignRun(
   client: Client,
@@ -241,7 +241,7 @@ export async function readCampaignRun(
     }
     run.state = await withTimeout(handle.query(getCampaignQuery));
   } catch {
-    // Not launched, no worker answering, or Temporal unreachable: the caller shows the database.
+    // Not launched, no worker polling, or Temporal unreachable: the caller shows the database.
   }
   return run;
 }

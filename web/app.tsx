@@ -12,6 +12,7 @@ import { loadWebConfig } from './config.js';
 import type { AppDeps, AppEnv, WebDeps } from './deps.js';
 import { adminRoutes } from './routes/admin.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { campaignRoutes } from './routes/campaigns.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { healthRoutes } from './routes/health.js';
 import { insightsRoutes } from './routes/insights.js';
@@ -104,6 +105,7 @@ export function createApp(webDeps: WebDeps) {
   app.route('/tasks', taskAdminRoutes);
   app.route('/tasks', taskRoutes);
   app.route('/bulk', bulkRoutes);
+  app.route('/campaigns', campaignRoutes);
   app.route('/insights', insightsRoutes);
   app.route('/admin', adminRoutes);
   if (deps.devMode) {

@@ -20,7 +20,7 @@ import {
   type RemindReviewersInput,
 } from './campaign-messages.js';
 
-/** How the launch and the close pace their work; tests pass smaller values. */
+/** Pacing of the launch and the close; tests pass smaller values. */
 export interface CampaignPacing {
   /** Workflow starts or updates in flight at once. */
   concurrency: number;
@@ -54,7 +54,7 @@ const bookkeeping = proxyActivities<CampaignActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** The long, heartbeating activities; a retried attempt resumes from its last heartbeat. */
+/** Proxies the long, heartbeating activities; a retried attempt resumes from its last heartbeat. */
 function batched(pacing: CampaignPacing) {
   return proxyActivities<CampaignActivities>({
     startToCloseTimeout: '24 hours',
@@ -69,17 +69,17 @@ function batched(pacing: CampaignPacing) {
 
 function closeReason(state: CampaignRunState, name: string, rule: string): string {
   const request = state.closeRequest!;
-  const why = request.byDeadline
+  const cause = request.byDeadline
     ? `The campaign "${name}" reached its due date`
     : `The campaign "${name}" was closed by ${request.actor}${request.reason ? ` (${request.reason})` : ''}`;
-  return `${why}; its no-response rule "${rule}" applied to this open task.`;
+  return `${cause}; its no-response rule "${rule}" applied to this open task.`;
 }
 
 /**
  * One campaign: starts its review tasks from the frozen snapshot, waits for the due date or a
  * close request, then applies the no-response rule to the tasks still open. Starting and
- * closing tasks each happen inside one heartbeating activity, so this history holds a few
- * dozen events however many tasks the campaign has; admin requests add events, and the
+ * closing tasks each happen inside one heartbeating activity, so this history contains a few
+ * dozen events however many tasks the campaign has. Admin requests add events, and the
  * workflow continues as new when Temporal suggests it.
  */
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignRunState> {

@@ -27,10 +27,10 @@ function reviewsLink(notifier: Notifier, campaign: CampaignRecord) {
 }
 
 function applicationLines(load: ReviewerLoad) {
-  const shown = load.applications.slice(0, 10);
-  const lines = shown.map((row) => `- ${row.application}: ${row.tasks}`);
-  if (load.applications.length > shown.length)
-    lines.push(`- and ${load.applications.length - shown.length} more applications`);
+  const listed = load.applications.slice(0, 10);
+  const lines = listed.map((row) => `- ${row.application}: ${row.tasks}`);
+  if (load.applications.length > listed.length)
+    lines.push(`- and ${load.applications.length - listed.length} more applications`);
   return lines.join('\n');
 }
 

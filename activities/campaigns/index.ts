@@ -10,7 +10,7 @@ import { launchCampaignTasks, type LaunchProgress, type LaunchTasksInput } from 
 
 export type { CloseProgress, CloseTasksInput, LaunchProgress, LaunchTasksInput };
 
-/** What campaign activities need from the worker. */
+/** Dependencies of the campaign activities. */
 export interface CampaignActivityDeps {
   orm: MikroORM;
   notifier?: Notifier;
@@ -18,7 +18,7 @@ export interface CampaignActivityDeps {
   temporalClient?: Client;
 }
 
-/** The campaign workflow's activities; `createActivities` merges them into the worker's set. */
+/** Builds the campaign workflow's activities; `createActivities` merges them into the worker's set. */
 export function createCampaignActivities(deps: CampaignActivityDeps) {
   const client = () => deps.temporalClient ?? Context.current().client;
   const notifier = () => {
@@ -31,7 +31,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
   return {
     /** Starts every review task of a campaign from its snapshot; heartbeats its cursor. */
     async launchCampaignTasks(input: LaunchTasksInput): Promise<LaunchProgress> {
-      return launchCampaignTasks(deps.orm, client(), input);
+      // Eager start needs the worker's own (native) connection, which only the context's
+      // client has.
+      return launchCampaignTasks(deps.orm, client(), input, { eagerStart: !deps.temporalClient });
     },
 
     /** Sends each reviewer one digest of the campaign they were given. */

@@ -27,8 +27,8 @@ export interface LaunchTasksInput {
 }
 
 /**
- * How far a launch got. The activity heartbeats it; `cursor` is the `seq` of the last snapshot
- * row of the last batch whose tasks were all started, so a retried attempt resumes after it.
+ * Progress of a launch, heartbeated by the activity. `cursor` is the `seq` of the last snapshot
+ * row of the last batch whose tasks were all started. A retried attempt resumes after it.
  */
 export interface LaunchProgress {
   cursor: number;
@@ -77,15 +77,16 @@ async function launchContext(em: EntityManager, campaignId: number): Promise<Lau
 }
 
 /**
- * Starts one review task per snapshot row, in batches, with bounded concurrency. Workflow ids
- * are deterministic and duplicates are rejected by Temporal, so a retried attempt, a second
- * launch or a crash between a start and the heartbeat never creates a task twice: a start that
- * finds its task already there counts as done. Resumes after the heartbeat's cursor.
+ * Starts one review task per snapshot row, in batches, with bounded concurrency, and resumes
+ * after the heartbeat's cursor. Workflow ids are deterministic and Temporal rejects duplicates.
+ * So a retried attempt, a second launch or a crash between a start and the heartbeat never
+ * creates a task twice, because a start that finds its task already there counts as done.
  */
 export async function launchCampaignTasks(
   orm: MikroORM,
   client: Client,
   input: LaunchTasksInput,
+  options: { eagerStart: boolean },
 ): Promise<LaunchProgress> {
   const context = Context.current();
   const em = orm.em.fork();
@@ -157,6 +158,9 @@ export async function launchCampaignTasks(
             typedSearchAttributes: startSearchAttributes(taskInput),
             // Also rejects a task that already closed, so a repeated launch never reopens it.
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            // With the worker's own client, the server hands the first workflow task straight
+            // back in the start response instead of queueing it for a poll.
+            requestEagerStart: options.eagerStart,
           });
           started += 1;
         } catch (error) {

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Holds workflow starts back while too many started tasks have not opened yet (no projection
- * row). Starting far ahead of what the worker can process only queues first workflow tasks,
- * and with more queued tasks than `maxCachedWorkflows` each task is evicted between its first
- * and second workflow task and must be replayed, which makes the whole launch slower.
+ * row). Starting far ahead of the worker only queues first workflow tasks. With more queued
+ * tasks than `maxCachedWorkflows`, each task is evicted between its first and second workflow
+ * task and must be replayed, which makes the whole launch slower.
  */
 export class OpenGate {
   private issued: number;

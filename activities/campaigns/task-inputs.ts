@@ -61,7 +61,7 @@ export function subjectOf(row: SnapshotRow): TaskSubject {
   };
 }
 
-/** What every task of one campaign launch shares. */
+/** Values every task of one campaign launch shares. */
 export interface LaunchContext {
   campaign: CampaignRecord;
   policy: PolicyVersion;
@@ -70,8 +70,8 @@ export interface LaunchContext {
 }
 
 /**
- * The complete input of one review task: its first step's reviewers, insights and the admins
- * come from the launch, so the task's first workflow task runs no activity before assigning.
+ * Builds the complete input of one review task. Its first step's reviewers, insights and the
+ * admins come from the launch, so the task's first workflow task runs no activity before assigning.
  */
 export function reviewTaskInput(
   launch: LaunchContext,

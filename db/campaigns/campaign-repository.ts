@@ -128,7 +128,7 @@ export async function getCampaign(em: EntityManager, id: number): Promise<Campai
   return campaign;
 }
 
-/** Every campaign, newest first. */
+/** Lists every campaign, newest first. */
 export async function listCampaigns(em: EntityManager): Promise<CampaignRecord[]> {
   const rows = await em.getConnection().execute<Row[]>(`${SELECT} order by c.id desc`);
   return rows.map(toRecord);
@@ -226,8 +226,8 @@ export async function createCampaign(
 }
 
 /**
- * Moves a campaign from one of `from` to `to` and sets the given columns; returns false when
- * the campaign was in another state, so concurrent requests cannot both win.
+ * Moves a campaign from one of `from` to `to` and sets the given columns. Returns false when
+ * the campaign was in another state, so two concurrent requests cannot both win.
  */
 export async function transitionCampaign(
   em: EntityManager,

@@ -3,7 +3,7 @@ import type { NoResponseRule } from '../../workflows/campaign-messages.js';
 
 export type { NoResponseRule };
 
-/** What happens to tasks still open when the campaign closes. */
+/** Rules for tasks still open when the campaign closes. */
 export const NO_RESPONSE_RULES = [
   'leave_open',
   'certify',
@@ -38,7 +38,7 @@ const email = z.email('expected an email address').transform((value) => value.to
 const names = (what: string) =>
   z.array(z.string().trim().min(1, `expected a non-empty ${what}`)).default([]);
 
-/** Which grants a campaign reviews; empty lists mean all. */
+/** Scope of a campaign: the grants it reviews. Empty lists mean all. */
 export const campaignScopeSchema = z
   .object({
     applications: names('application key'),

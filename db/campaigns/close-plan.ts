@@ -2,11 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NoResponseRule } from './campaign-schema.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 
-/** What closing does to one task that is still open. */
+/** The effect of closing on one task that is still open. */
 export type CloseOutcome = 'certify' | 'remove' | 'leave_open';
 
 /**
- * The outcome of the no-response rule for one open task, as SQL over `review_task t`.
+ * Builds the outcome of the no-response rule for one open task, as SQL over `review_task t`.
  * follow_recommendation removes what the insights recommend removing, certifies what they
  * found nothing against (`none`), and leaves "take a closer look" and tasks without a
  * recommendation open, because those need a person.
@@ -25,7 +25,7 @@ export function outcomeSql(rule: NoResponseRule): string {
 }
 
 /**
- * Every task of the campaign that is open, or started but not yet projected, with the
+ * Selects every task of the campaign that is open, or started but not yet projected, with the
  * outcome `rule` gives it, in launch order. Reads the snapshot, so a task whose projection
  * row is missing is still closed.
  */
@@ -169,7 +169,7 @@ export async function planClose(
   };
 }
 
-/** The open tasks after `afterSeq` with their planned outcome, `limit` at a time, in launch order. */
+/** Lists the open tasks after `afterSeq` with their planned outcome, `limit` at a time, in launch order. */
 export async function plannedCloses(
   em: EntityManager,
   campaignId: number,

@@ -1,7 +1,7 @@
 /**
- * Evidence export: one CSV row per task of a campaign, the campaign's whole task log as a second
- * CSV, and a JSON manifest with each file's sha256 and row count, the imports the snapshot was
- * taken from, and counts an auditor can check the files against. Everything is read from
+ * Evidence export: one CSV row per task of a campaign, and the campaign's whole task log as a
+ * second CSV. A JSON manifest lists each file's sha256 and row count, the imports the snapshot
+ * was taken from, and counts an auditor can check the files against. Everything is read from
  * PostgreSQL (`campaign_grant`, `review_task`, `task_event`), never from workflow histories,
  * which Temporal deletes after the retention period. Rows stream through `COPY ... TO STDOUT`
  * into the files, so memory stays flat however many tasks the campaign has.
@@ -32,7 +32,7 @@ export function neutralisedSql(expression: string): string {
             then '''' || ${expression} else ${expression} end)`;
 }
 
-/** An ISO 8601 UTC time with milliseconds, or empty. */
+/** Formats a time as ISO 8601 UTC with milliseconds (empty for null). */
 function isoSql(expression: string): string {
   return `to_char(${expression} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
@@ -67,7 +67,7 @@ function stepColumns(index: number): Column[] {
   ];
 }
 
-/** The latest decision (certify, remove or skip) at step `index`, as lateral join `d<index>`. */
+/** Joins the latest decision (certify, remove or skip) at step `index` as `d<index>`. */
 function stepJoin(index: number): string {
   return `left join lateral (
       select e.type, e.actor_id, e.at, e.comment, i.display_name as actor_name, i.email as actor_email
@@ -77,7 +77,7 @@ function stepJoin(index: number): string {
        order by e.seq desc limit 1) d${index} on true`;
 }
 
-/** The `tasks.csv` columns, with `steps` groups of step columns. */
+/** Lists the `tasks.csv` columns, with `steps` groups of step columns. */
 export function taskColumns(steps: number): Column[] {
   return [
     plain('campaign_id', 'cg.campaign_id'),

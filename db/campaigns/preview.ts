@@ -19,7 +19,7 @@ export interface UnassignedGroup {
   sample: { grantId: number; subjectName: string; applicationName: string; resourceName: string }[];
 }
 
-/** What a campaign's launch would start, from its frozen snapshot. */
+/** The load a campaign's launch would start, from its frozen snapshot. */
 export interface CampaignPreview {
   campaign: CampaignRecord;
   total: number;

@@ -61,7 +61,7 @@ export interface TaskListItem {
 
 const DECISION_TYPES = `('certified', 'removed', 'closed_by_campaign', 'canceled', 'step_skipped')`;
 
-/** The burndown's bucket size: minutes for short test runs, hours for a day or two, else days. */
+/** Picks the burndown's bucket size: minutes for short test runs, hours for a day or two, else days. */
 function bucketFor(campaign: CampaignRecord, now: Date): 'minute' | 'hour' | 'day' {
   const start = campaign.launchedAt ?? campaign.createdAt;
   const end = Math.max(campaign.dueAt.getTime(), now.getTime());

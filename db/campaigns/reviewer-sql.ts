@@ -1,9 +1,9 @@
 /**
  * Set-based resolution of a policy step's reviewers for every grant of a snapshot at once.
- * It reproduces `resolveReviewers` in activities/reviewers.ts: the rule's active identities,
- * without the subject unless the step allows self-review, else the step's fallback reviewers
- * (also without the subject), else nobody, with the same reasons. A test checks that both
- * agree on the same data; change them together.
+ * It reproduces `resolveReviewers` in activities/reviewers.ts, with the same reasons. First
+ * come the rule's active identities without the subject (unless the step allows self-review),
+ * then the step's fallback reviewers without the subject, and otherwise no assignee.
+ * test/campaigns/reviewers.test.ts checks that both agree on the same data, so change them together.
  */
 import type { PolicyStep } from '../../workflows/policy.js';
 
@@ -31,8 +31,8 @@ function idsByEmails(emails: string[]): SqlPart {
 }
 
 /**
- * The rule's identity ids for one grant row, before the self-review filter. The row exposes
- * `subject_identity_id`, `application_id` and `resource_id`.
+ * Builds the SQL of the rule's identity ids for one grant row, before the self-review filter.
+ * The row has `subject_identity_id`, `application_id_` and `resource_id_` columns.
  */
 function ruleIds(step: PolicyStep): SqlPart {
   const rule = step.reviewer;

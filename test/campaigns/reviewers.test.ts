@@ -24,9 +24,9 @@ async function sql<T extends object[]>(text: string, params: unknown[] = []): Pr
 }
 
 /**
- * One application with every case the reviewer rules treat specially: terminated managers
- * and owners, a subject who is their own manager, a subject who owns the application, the
- * fallback reviewer as a subject, an orphaned account, and a group holding a resource.
+ * One application with every case the reviewer rules treat specially. It has terminated
+ * managers and owners, a subject who is their own manager, a subject who owns the application,
+ * the fallback reviewer as a subject, an orphaned account, and a group with a grant.
  */
 beforeAll(async () => {
   const person = async (name: string, status = 'active', managerId: number | null = null) => {

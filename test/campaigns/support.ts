@@ -1,5 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { inject } from 'vitest';
 import { createCampaign } from '../../db/campaigns/campaign-repository.js';
 import {
   parseCampaignDefinition,
@@ -32,14 +34,15 @@ export interface CampaignOrg {
   reviewer: number;
   admin: number;
   emails: { owner: string; reviewer: string; admin: string };
-  /** Subjects holding grants; each holds every resource. */
+  /** Subjects with one account each; every account has a grant of every resource. */
   subjects: number[];
   resources: { id: number; name: string }[];
   grants: number;
 }
 
 /**
- * Inserts an owner, a reviewer (the subjects' manager), an admin, `people` subjects with one
+ * Inserts an owner (also the application's owner), a reviewer (the subjects' manager), an
+ * admin, `people` subjects with one
  * account each, and `resources` resources that every account holds, under a unique tag.
  * `names` gives subjects custom display names (for example ones starting with `=`).
  */
@@ -65,6 +68,10 @@ export async function seedCampaignOrg(
     `insert into application (key, name, risk_level) values (?, ?, 'high') returning id`,
     [`app-${tag}`, `App ${tag}`],
   );
+  await db.execute('insert into application_owner (application_id, identity_id) values (?, ?)', [
+    app!.id,
+    owner.id,
+  ]);
   const resources: CampaignOrg['resources'] = [];
   for (let r = 0; r < options.resources; r++) {
     const name = `Role ${r} ${tag}`;
@@ -177,4 +184,48 @@ export async function waitUntilLaunched(
     (value) => value.tasks === total && value.status === 'active',
     { timeoutMs, intervalMs: 250, what: `campaign ${campaignId} to open ${total} tasks` },
   );
+}
+
+/**
+ * Starts test/support/worker-process.ts in a child process on the run's Temporal server and
+ * resolves once it polls; the caller kills it (SIGKILL to simulate a crash).
+ */
+export function startWorkerProcess(settings: {
+  taskQueue: string;
+  databaseUrl: string;
+  maxCachedWorkflows: number;
+  temporalAddress?: string;
+}): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('../support/worker-process.ts', import.meta.url).pathname],
+    {
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: settings.temporalAddress ?? inject('temporalAddress'),
+        TASK_QUEUE: settings.taskQueue,
+        DATABASE_URL: settings.databaseUrl,
+        WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+        MAX_CACHED_WORKFLOWS: String(settings.maxCachedWorkflows),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('worker ready')) resolve(child);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited with ${code} before it was ready`)),
+    );
+  });
+}
+
+/** Kills a child process with SIGKILL and waits until it has exited. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
 }

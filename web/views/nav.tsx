@@ -12,6 +12,7 @@ export interface NavLink {
 /** The main navigation in order. Pages for a new role add their entry here. */
 export const NAV_LINKS: NavLink[] = [
   { href: '/reviews', label: 'My reviews' },
+  { href: '/campaigns', label: 'Campaigns', role: 'campaign_admin' },
   { href: '/insights', label: 'Recommendations', role: 'campaign_admin' },
   { href: '/admin/audit', label: 'Audit log', role: 'super_admin' },
   { href: '/admin/sessions', label: 'Sessions', role: 'super_admin' },

@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCampaign } from '../../db/campaigns/campaign-repository.js';
+import {
+  CampaignDefinitionError,
+  parseCampaignDefinition,
+} from '../../db/campaigns/campaign-schema.js';
+import { planClose } from '../../db/campaigns/close-plan.js';
+import { campaignProgress } from '../../db/campaigns/progress.js';
+import type { EvidenceManifest } from '../../db/campaigns/evidence.js';
+import {
+  CampaignRequestError,
+  closeCampaign,
+  exportEvidence,
+  launchCampaign,
+  remindReviewers,
+} from '../../runtime/campaign-client.js';
+import { sendTaskAction } from '../../runtime/task-client.js';
+import { getTaskQuery } from '../../workflows/messages.js';
+import { useReviewHarness } from '../support/review-harness.js';
+import { eventually } from '../support/temporal.js';
+import {
+  campaignStatus,
+  previewedCampaign,
+  seedCampaignOrg,
+  spreadCampaignIds,
+  taskCount,
+  waitUntilLaunched,
+  type CampaignOrg,
+} from './support.js';
+
+const { db, temporal } = useReviewHarness();
+const actor = { label: 'test' };
+
+beforeAll(async () => {
+  await spreadCampaignIds(db.orm);
+});
+
+async function launch(campaignId: number) {
+  return launchCampaign(temporal.client, db.orm, campaignId, {
+    actor: 'cli:test',
+    taskQueue: temporal.taskQueue,
+    launch: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000, maxUnopened: 8 },
+    close: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000 },
+  });
+}
+
+async function taskIds(campaignId: number): Promise<string[]> {
+  const rows = await db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ task_id: string }[]>(
+      'select task_id from campaign_grant where campaign_id = ? order by seq',
+      [campaignId],
+    );
+  return rows.map((row) => row.task_id);
+}
+
+async function statuses(campaignId: number): Promise<Record<string, number>> {
+  const rows = await db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ status: string; n: string }[]>(
+      'select status, count(*) as n from review_task where campaign_id = ? group by status',
+      [campaignId],
+    );
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+async function outboxKeys(prefix: string): Promise<string[]> {
+  const rows = await db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ idempotency_key: string }[]>(
+      'select idempotency_key from outbox_message where idempotency_key like ? order by id',
+      [`${prefix}%`],
+    );
+  return rows.map((row) => row.idempotency_key);
+}
+
+async function decide(
+  taskId: string,
+  org: CampaignOrg,
+  type: 'certify' | 'remove',
+  comment?: string,
+) {
+  const outcome = await sendTaskAction(
+    temporal.client,
+    db.orm,
+    taskId,
+    { type, actorId: org.reviewer, ...(comment ? { comment } : {}) },
+    { requestId: `${type}-${taskId}`, actor },
+  );
+  expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('campaign lifecycle', () => {
+  it('rejects a definition naming unknown people, policies and applications', async () => {
+    const error = await createCampaign(
+      db.orm.em.fork(),
+      parseCampaignDefinition({
+        name: 'Broken',
+        policy: 'no-such-policy',
+        owner: 'nobody@example.test',
+        admins: ['ghost@example.test'],
+        dueAt: '2020-01-01',
+        scope: { applications: ['no-such-app'] },
+      }),
+      'test',
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CampaignDefinitionError);
+    const problems = (error as CampaignDefinitionError).problems.join('\n');
+    expect(problems).toContain('policy: no policy named "no-such-policy"');
+    expect(problems).toContain('owner: no active identity has the email nobody@example.test');
+    expect(problems).toContain('admins.0: no active identity');
+    expect(problems).toContain('scope.applications.0: no application has the key "no-such-app"');
+    expect(problems).toContain('dueAt: 2020-01-01T00:00:00.000Z is in the past');
+  });
+
+  it('refuses to launch before the preview', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
+    const campaignId = await previewedCampaign(db.orm, org);
+    await db.orm.em
+      .fork()
+      .getConnection()
+      .execute('update campaign set snapshot_at = null where id = ?', [campaignId]);
+    await expect(launch(campaignId)).rejects.toThrow(/preview it first/);
+  });
+
+  it('launches, digests once per reviewer, closes by rule and then rejects decisions', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 3, resources: 2 });
+    const campaignId = await previewedCampaign(db.orm, org, { noResponseRule: 'certify' });
+    const first = await launch(campaignId);
+    expect(first.started).toBe(true);
+    await waitUntilLaunched(db.orm, campaignId, 6);
+    const again = await launch(campaignId);
+    expect(again.started).toBe(false);
+    expect(await taskCount(db.orm, campaignId)).toBe(6);
+    expect(await outboxKeys(`campaign:${campaignId}:launch-digest:`)).toEqual([
+      `campaign:${campaignId}:launch-digest:${org.reviewer}:email`,
+    ]);
+    // The campaign's digest replaces the per-task "assigned" notices.
+    expect(await outboxKeys(`task:review-c${campaignId}-`)).toEqual([]);
+
+    const ids = await taskIds(campaignId);
+    const state = await temporal.client.workflow.getHandle(ids[0]!).query(getTaskQuery);
+    expect(state.assigneeIds).toEqual([org.reviewer]);
+    expect(state.campaignAdminIds).toContain(org.admin);
+    expect(state.log.map((entry) => entry.type)).toEqual(['started', 'assigned']);
+    await decide(ids[0]!, org, 'remove');
+    await decide(ids[1]!, org, 'certify');
+    await eventually(
+      () => statuses(campaignId),
+      (counts) => counts.certified === 1 && counts.removed === 1,
+      { what: 'both decisions projected' },
+    );
+
+    const certifyPlan = await planClose(db.orm.em.fork(), campaignId);
+    expect(certifyPlan).toMatchObject({ rule: 'certify', open: 4, certify: 4, remove: 0 });
+    expect(certifyPlan.warnings).toEqual([]);
+    const removePlan = await planClose(db.orm.em.fork(), campaignId, 'remove');
+    expect(removePlan).toMatchObject({ open: 4, remove: 4, certify: 0, leaveOpen: 0 });
+    expect(removePlan.byApplication).toEqual([
+      expect.objectContaining({ applicationId: org.applicationId, remove: 4 }),
+    ]);
+    // A reviewer removed one grant of the first resource, and the rule would remove the other
+    // two. The second resource keeps the grant a reviewer certified.
+    expect(removePlan.warnings.map((warning) => warning.resourceId)).toEqual([
+      org.resources[0]!.id,
+    ]);
+    expect(removePlan.warnings[0]).toMatchObject({
+      plannedRemovals: 2,
+      removedInCampaign: 1,
+      currentGrants: 3,
+    });
+
+    await remindReviewers(temporal.client, db.orm, campaignId, {
+      actorId: org.admin,
+      actor: `identity:${org.admin}`,
+      requestId: 'remind-1',
+    });
+    await eventually(
+      () => outboxKeys(`campaign:${campaignId}:reminder:`),
+      (keys) => keys.length === 1,
+      { what: 'one reminder digest' },
+    );
+
+    await closeCampaign(temporal.client, db.orm, campaignId, {
+      actorId: org.admin,
+      actor: `identity:${org.admin}`,
+      reason: 'quarter ended',
+    });
+    await eventually(
+      () => campaignStatus(db.orm, campaignId),
+      (status) => status === 'closed',
+      { what: 'the campaign to close' },
+    );
+    await eventually(
+      () => statuses(campaignId),
+      (counts) => counts.certified === 5 && counts.removed === 1,
+      { what: 'every task closed' },
+    );
+    const closedState = await temporal.client.workflow.getHandle(ids[2]!).query(getTaskQuery);
+    const closing = closedState.log.at(-1)!;
+    expect(closing.type).toBe('closed_by_campaign');
+    expect(closing.actorId).toBe(org.admin);
+    expect(closing.comment).toContain('quarter ended');
+
+    const late = await sendTaskAction(
+      temporal.client,
+      db.orm,
+      ids[3]!,
+      { type: 'remove', actorId: org.reviewer },
+      { requestId: `late-${ids[3]}`, actor },
+    );
+    expect(late.ok).toBe(false);
+    await expect(
+      closeCampaign(temporal.client, db.orm, campaignId, { actorId: null, actor: 'cli:test' }),
+    ).rejects.toBeInstanceOf(CampaignRequestError);
+
+    const audit = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ action: string }[]>(
+        `select action from audit_event where target_type = 'campaign' and target_id = ? order by id`,
+        [String(campaignId)],
+      );
+    expect(audit.map((row) => row.action)).toEqual([
+      'campaign.launch',
+      'campaign.launch',
+      'campaign.remind',
+      'campaign.close',
+    ]);
+  });
+
+  it('closes at the due date with the no-response rule', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
+    const campaignId = await previewedCampaign(db.orm, org, {
+      noResponseRule: 'leave_open',
+      dueAt: new Date(Date.now() + 15_000),
+    });
+    await launch(campaignId);
+    await waitUntilLaunched(db.orm, campaignId, 2);
+    await eventually(
+      () => statuses(campaignId),
+      (counts) => counts.expired === 2,
+      { what: 'both tasks expired at the due date', timeoutMs: 60_000 },
+    );
+    await eventually(
+      () => campaignStatus(db.orm, campaignId),
+      (status) => status === 'closed',
+      { what: 'the campaign to close' },
+    );
+    const [task] = await taskIds(campaignId);
+    const state = await temporal.client.workflow.getHandle(task!).query(getTaskQuery);
+    expect(state.log.at(-1)?.comment).toContain('reached its due date');
+    expect(state.log.at(-1)?.actorId).toBe(org.owner);
+  });
+
+  it('exports evidence with neutralised cells and matching hashes', async () => {
+    const org = await seedCampaignOrg(db.orm, {
+      people: 3,
+      resources: 1,
+      names: ['=HYPERLINK("http://x.test")', '@SUM(A1)', 'Plain Person'],
+    });
+    const campaignId = await previewedCampaign(db.orm, org);
+    await launch(campaignId);
+    await waitUntilLaunched(db.orm, campaignId, 3);
+    const ids = await taskIds(campaignId);
+    await decide(ids[0]!, org, 'certify', '+1 still needed');
+    await decide(ids[1]!, org, 'remove', '-left the team');
+    await eventually(
+      () => statuses(campaignId),
+      (counts) => counts.certified === 1 && counts.removed === 1,
+      { what: 'two decisions projected' },
+    );
+    await eventually(
+      () =>
+        db.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ revocation_status: string | null }[]>(
+            'select revocation_status from review_task where id = ?',
+            [ids[1]],
+          ),
+      ([row]) => row?.revocation_status === 'awaiting_manual',
+      { what: 'the removal to wait for manual provisioning' },
+    );
+
+    const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
+    const result = await exportEvidence(db.orm, campaignId, folder, 'cli:test');
+    const manifest = JSON.parse(
+      await readFile(join(folder, `campaign-${campaignId}-manifest.json`), 'utf8'),
+    ) as EvidenceManifest;
+    expect(sha256(await readFile(join(folder, `campaign-${campaignId}-manifest.json`)))).toBe(
+      result.manifestSha256,
+    );
+    expect(manifest.counts).toMatchObject({
+      snapshotGrants: 3,
+      tasks: 3,
+      byFinalOutcome: { certified: 1, removed: 1, open: 1 },
+    });
+    for (const file of manifest.files) {
+      const bytes = await readFile(join(folder, file.name));
+      expect(sha256(bytes), file.name).toBe(file.sha256);
+      expect(bytes.length, file.name).toBe(file.bytes);
+      const records = parse(bytes, { columns: true }) as Record<string, string>[];
+      expect(records.length, file.name).toBe(file.rows);
+      expect(Object.keys(records[0]!), file.name).toEqual(file.columns);
+    }
+
+    const tasks = parse(await readFile(join(folder, manifest.files[0]!.name)), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(tasks.map((row) => row.task_id)).toEqual(ids);
+    expect(tasks[0]!.subject_name).toBe(`'=HYPERLINK("http://x.test")`);
+    expect(tasks[1]!.subject_name).toBe(`'@SUM(A1)`);
+    expect(tasks[2]!.subject_name).toBe('Plain Person');
+    expect(tasks[0]).toMatchObject({
+      step_1_decision: 'certify',
+      step_1_reviewer_id: String(org.reviewer),
+      step_1_comment: `'+1 still needed`,
+      final_outcome: 'certified',
+      closed_by: 'reviewer',
+      grant_source: 'direct',
+      policy_version: '1',
+    });
+    expect(tasks[1]).toMatchObject({
+      step_1_decision: 'remove',
+      step_1_comment: `'-left the team`,
+      final_outcome: 'removed',
+      revocation_outcome: 'awaiting_manual',
+    });
+    expect(tasks[2]).toMatchObject({ final_outcome: 'open', step_1_decision: '' });
+
+    const [audit] = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ detail: { manifestSha256: string } }[]>(
+        `select detail from audit_event where action = 'campaign.export' and target_id = ?`,
+        [String(campaignId)],
+      );
+    expect(audit!.detail.manifestSha256).toBe(result.manifestSha256);
+
+    const progress = await campaignProgress(db.orm.em.fork(), campaignId);
+    expect(progress.byStatus).toMatchObject({ open: 1, certified: 1, removed: 1 });
+    expect(progress.byReviewer).toEqual([
+      expect.objectContaining({ identityId: org.reviewer, open: 1, decided: 2 }),
+    ]);
+    expect(progress.burndown.at(-1)?.remaining).toBe(1);
+  });
+});
