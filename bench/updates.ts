@@ -7,6 +7,11 @@ import { publishPolicy, seedOrganisation, step, taskInput } from '../test/suppor
 import { machine, measure, percentile, startBenchStack } from './lib/stack.js';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 1000);
+// Optional pause after each update, to separate an update's own latency from contention
+// with the work earlier updates left behind (projection writes, workflow completions).
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 0);
+const think = () =>
+  THINK_MS ? new Promise((resolve) => setTimeout(resolve, THINK_MS)) : undefined;
 const stack = await startBenchStack();
 
 async function waitForProjection(expected: number) {
@@ -52,15 +57,23 @@ try {
       }),
     );
 
-    const review = await measure(COUNT, concurrency, (i) =>
-      stack.client.workflow
-        .getHandle(inputs[i]!.taskId)
-        .executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] }),
+    const review = await measure(
+      COUNT,
+      concurrency,
+      (i) =>
+        stack.client.workflow
+          .getHandle(inputs[i]!.taskId)
+          .executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] }),
+      think,
     );
-    const trivial = await measure(COUNT, concurrency, (i) =>
-      stack.client.workflow
-        .getHandle(smokeIds[i]!)
-        .executeUpdate(addUpdate, { args: [{ amount: 1 }] }),
+    const trivial = await measure(
+      COUNT,
+      concurrency,
+      (i) =>
+        stack.client.workflow
+          .getHandle(smokeIds[i]!)
+          .executeUpdate(addUpdate, { args: [{ amount: 1 }] }),
+      think,
     );
     await measure(COUNT, 16, (i) =>
       stack.client.workflow.getHandle(smokeIds[i]!).signal(finishSignal),

@@ -97,6 +97,8 @@ export async function measure(
   count: number,
   concurrency: number,
   fn: (i: number) => Promise<unknown>,
+  // Runs after each call, untimed: a client's think time.
+  pause?: () => Promise<unknown> | undefined,
 ): Promise<number[]> {
   const latencies: number[] = new Array(count);
   let next = 0;
@@ -107,6 +109,7 @@ export async function measure(
       const started = performance.now();
       await fn(i);
       latencies[i] = performance.now() - started;
+      await pause?.();
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
