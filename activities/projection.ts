@@ -79,6 +79,8 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
         row.stepDueAt,
         row.closedAt,
       ],
+      'run',
+      context,
     );
     if (input.entries.length === 0) return;
     const values: unknown[] = [];
