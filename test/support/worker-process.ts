@@ -1,5 +1,6 @@
 // A review worker in its own process, so tests can kill it with SIGKILL. Configured by
-// environment: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, WORKFLOW_BUNDLE.
+// environment: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, WORKFLOW_BUNDLE and optionally
+// MAX_CACHED_WORKFLOWS (default 100). Campaign activities start tasks with the worker's client.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
@@ -20,7 +21,7 @@ const worker = await Worker.create({
     log: logger,
     notifier: new Notifier(orm, loadNotificationConfig({}), logger),
   }),
-  maxCachedWorkflows: 100,
+  maxCachedWorkflows: Number(env.MAX_CACHED_WORKFLOWS ?? 100),
 });
 process.stdout.write('worker ready\n');
 await worker.run();
