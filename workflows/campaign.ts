@@ -5,6 +5,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -65,6 +66,20 @@ function batched(pacing: CampaignPacing) {
       nonRetryableErrorTypes: ['CampaignLaunchError'],
     },
   });
+}
+
+/** Markdown for the Temporal UI's "current details": phase, due date and counts so far. */
+function details(state: CampaignRunState): string {
+  const lines = [`**Phase:** ${state.phase}`, `**Due:** ${state.dueAt}`];
+  if (state.launched)
+    lines.push(
+      `**Launched:** ${state.launched.started + state.launched.existing} of ${state.launched.total} tasks`,
+    );
+  if (state.closed)
+    lines.push(
+      `**Closed by rule ${state.closed.rule}:** certify ${state.closed.certify}, remove ${state.closed.remove}, leave open ${state.closed.leaveOpen}, already closed ${state.closed.alreadyClosed}`,
+    );
+  return lines.join('\n');
 }
 
 function closeReason(state: CampaignRunState, name: string, rule: string): string {
@@ -153,6 +168,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   });
 
   // Launch: every task from the snapshot, then one digest per reviewer.
+  setCurrentDetails(details(state));
   if (state.phase === 'launching') {
     const launched = await batched(input.launch).launchCampaignTasks({
       campaignId: input.campaignId,
@@ -171,6 +187,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       tasks: launched.started + launched.existing,
     });
     state.phase = 'active';
+    setCurrentDetails(details(state));
   }
 
   // Review: reminders on request, until the due date or a close request.
@@ -209,6 +226,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   // Close: the no-response rule on every task still open; then no task accepts decisions.
   if (state.phase !== 'closed') {
     state.phase = 'closing';
+    setCurrentDetails(details(state));
     const request = state.closeRequest!;
     const { rule, actorId } = await bookkeeping.markCampaignClosing({
       campaignId: input.campaignId,
@@ -236,6 +254,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     const { rule: _rule, ...summary } = state.closed;
     await bookkeeping.markCampaignClosed({ campaignId: input.campaignId, summary });
     state.phase = 'closed';
+    setCurrentDetails(details(state));
   }
 
   await condition(allHandlersFinished);

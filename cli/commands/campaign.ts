@@ -19,7 +19,12 @@ import {
 } from '../../db/campaigns/campaign-schema.js';
 import { planClose, plannedCloses, type PlannedClose } from '../../db/campaigns/close-plan.js';
 import { previewCampaign, type CampaignPreview } from '../../db/campaigns/preview.js';
-import { campaignProgress, type CampaignProgress } from '../../db/campaigns/progress.js';
+import {
+  campaignCounts,
+  campaignProgress,
+  type CampaignCounts,
+  type CampaignProgress,
+} from '../../db/campaigns/progress.js';
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
 import { defaultActor } from '../../db/import/index.js';
 import {
@@ -284,13 +289,13 @@ async function follow(
   id: number,
   label: string,
   show: boolean,
-  measure: (progress: CampaignProgress) => { done: number; detail: string },
-  finished: (progress: CampaignProgress) => boolean,
-): Promise<CampaignProgress> {
+  measure: (progress: CampaignCounts) => { done: number; detail: string },
+  finished: (progress: CampaignCounts) => boolean,
+): Promise<CampaignCounts> {
   const reporter = progressReporter(show, label);
   try {
     for (;;) {
-      const progress = await campaignProgress(orm.em.fork(), id, { reviewerLimit: 1 });
+      const progress = await campaignCounts(orm.em.fork(), id);
       const { done, detail } = measure(progress);
       reporter.update(done, progress.total, detail);
       if (finished(progress)) return progress;

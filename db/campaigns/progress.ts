@@ -32,14 +32,18 @@ export interface BurndownPoint {
   remaining: number;
 }
 
-/** A campaign's progress, read from the projection and the task log only. */
-export interface CampaignProgress {
+/** A campaign's task counts, cheap enough to poll every second during a launch or close. */
+export interface CampaignCounts {
   campaign: CampaignRecord;
   /** Rows in the snapshot: the tasks the launch starts. */
   total: number;
   /** Tasks whose projection row exists: started and through their first workflow task. */
   opened: number;
   byStatus: StatusCounts;
+}
+
+/** A campaign's progress, read from the projection and the task log only. */
+export interface CampaignProgress extends CampaignCounts {
   overdue: number;
   failedRevocations: number;
   byApplication: ApplicationProgress[];
@@ -69,6 +73,34 @@ function bucketFor(campaign: CampaignRecord, now: Date): 'minute' | 'hour' | 'da
   if (span <= 3 * 3_600_000) return 'minute';
   if (span <= 3 * 86_400_000) return 'hour';
   return 'day';
+}
+
+/** Counts a campaign's tasks by status with one index scan of its projection rows. */
+export async function campaignCounts(
+  em: EntityManager,
+  campaignId: number,
+): Promise<CampaignCounts> {
+  const campaign = await getCampaign(em, campaignId);
+  const rows = await em
+    .getConnection()
+    .execute<{ status: string; n: string }[]>(
+      'select status, count(*) as n from review_task where campaign_id = ? group by status',
+      [campaignId],
+    );
+  const count = (status: string) => Number(rows.find((row) => row.status === status)?.n ?? 0);
+  const opened = rows.reduce((sum, row) => sum + Number(row.n), 0);
+  return {
+    campaign,
+    total: campaign.snapshotGrants ?? opened,
+    opened,
+    byStatus: {
+      open: count('open'),
+      certified: count('certified'),
+      removed: count('removed'),
+      expired: count('expired'),
+      canceled: count('canceled'),
+    },
+  };
 }
 
 /**

@@ -194,6 +194,8 @@ describe('campaign over demo-1k-users', () => {
         .filter((event) => event.activityTaskStartedEventAttributes)
         .map((event) => event.activityTaskStartedEventAttributes!.attempt ?? 1);
       expect(Math.max(...attempts)).toBeGreaterThan(1);
+      // Starting 12,441 tasks from one activity leaves the campaign's history a few events long.
+      expect(history.events!.length).toBeLessThan(40);
 
       const digests = await sql<{ recipient_identity_id: number }[]>(
         `select recipient_identity_id from outbox_message where idempotency_key like ? order by 1`,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCampaign } from '../../db/campaigns/campaign-repository.js';
+import { campaignWorkflowId, createCampaign } from '../../db/campaigns/campaign-repository.js';
 import {
   CampaignDefinitionError,
   parseCampaignDefinition,
@@ -21,6 +21,7 @@ import {
 } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
 import { getTaskQuery } from '../../workflows/messages.js';
+import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
 import {
@@ -206,6 +207,9 @@ describe('campaign lifecycle', () => {
       (counts) => counts.certified === 5 && counts.removed === 1,
       { what: 'every task closed' },
     );
+    const campaignRun = temporal.client.workflow.getHandle(campaignWorkflowId(campaignId));
+    expect((await campaignRun.result()).closed).toMatchObject({ rule: 'certify', certify: 4 });
+    await recordHistory(campaignRun, 'campaign-launch-remind-close');
     const closedState = await temporal.client.workflow.getHandle(ids[2]!).query(getTaskQuery);
     const closing = closedState.log.at(-1)!;
     expect(closing.type).toBe('closed_by_campaign');

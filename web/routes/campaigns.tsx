@@ -18,7 +18,12 @@ import {
 } from '../../db/campaigns/campaign-schema.js';
 import { planClose, plannedCloses } from '../../db/campaigns/close-plan.js';
 import { previewCampaign } from '../../db/campaigns/preview.js';
-import { campaignProgress, failedRevocations, overdueTasks } from '../../db/campaigns/progress.js';
+import {
+  campaignCounts,
+  campaignProgress,
+  failedRevocations,
+  overdueTasks,
+} from '../../db/campaigns/progress.js';
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
 import { PolicyRepository } from '../../db/policy-repository.js';
 import {
@@ -233,7 +238,7 @@ export const campaignRoutes = new Hono<AppEnv>()
   .get('/:id/progress', async (c) => {
     const deps = c.get('deps');
     const campaign = await campaignOr404(c);
-    const progress = await campaignProgress(deps.orm.em.fork(), campaign.id, { reviewerLimit: 1 });
+    const progress = await campaignCounts(deps.orm.em.fork(), campaign.id);
     const run = await readCampaignRun(deps.temporal, campaign.id, deps.taskQueryTimeoutMs);
     return page(c, campaign.name, <LaunchProgress progress={progress} run={run} />);
   })

@@ -2,7 +2,11 @@ import { raw } from 'hono/html';
 import type { CampaignRecord } from '../../db/campaigns/campaign-repository.js';
 import type { ClosePlan, PlannedClose } from '../../db/campaigns/close-plan.js';
 import type { CampaignPreview } from '../../db/campaigns/preview.js';
-import type { CampaignProgress, TaskListItem } from '../../db/campaigns/progress.js';
+import type {
+  CampaignCounts,
+  CampaignProgress,
+  TaskListItem,
+} from '../../db/campaigns/progress.js';
 import type { CampaignRun } from '../../runtime/campaign-client.js';
 import { BurndownChart } from './burndown-chart.js';
 import { RULE_LABELS } from './campaign-form.js';
@@ -191,7 +195,7 @@ function CountTable(props: { title: string; rows: { name: string; grants: number
  * Renders the launch progress bar. While the launch runs, htmx polls for a fresh copy every
  * second. The copy rendered once every task is open has no trigger, so polling stops.
  */
-export function LaunchProgress(props: { progress: CampaignProgress; run: CampaignRun }) {
+export function LaunchProgress(props: { progress: CampaignCounts; run: CampaignRun }) {
   const { progress, run } = props;
   const launching = progress.campaign.status === 'launching' || progress.opened < progress.total;
   const polling = launching
