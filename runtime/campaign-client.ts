@@ -80,6 +80,11 @@ export async function launchCampaign(
       `Campaign ${campaignId} has no snapshot yet; preview it first (recert campaign preview ${campaignId}) to see the load before anyone is notified.`,
     );
   }
+  if (campaign.snapshotGrants === 0) {
+    throw new CampaignStateError(
+      `Campaign ${campaignId} has no grants in scope, so there is nothing to launch; create one with a wider scope.`,
+    );
+  }
   const workflowId = campaignWorkflowId(campaignId);
   if (campaign.status === 'draft') {
     if (campaign.dueAt.getTime() <= Date.now()) {

@@ -134,6 +134,14 @@ describe('campaign lifecycle', () => {
     await expect(launch(campaignId)).rejects.toThrow(/preview it first/);
   });
 
+  it('refuses to launch a campaign without grants', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
+    const campaignId = await previewedCampaign(db.orm, org, {
+      scope: { applications: [org.applicationKey], principalType: 'group' },
+    });
+    await expect(launch(campaignId)).rejects.toThrow(/no grants in scope/);
+  });
+
   it('launches, digests once per reviewer, closes by rule and then rejects decisions', async () => {
     const org = await seedCampaignOrg(db.orm, { people: 3, resources: 2 });
     const campaignId = await previewedCampaign(db.orm, org, { noResponseRule: 'certify' });

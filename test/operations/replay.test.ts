@@ -15,8 +15,11 @@ const { db, start, until } = useReviewHarness();
 
 async function replayCommitted(entry: string) {
   const bundle = await bundleForReplay(entry);
+  // The fixtures change reviewTaskWorkflow only, so only its histories can tell them apart.
   const histories = (await loadHistories()).filter(
-    (h) => !h.name.startsWith('smoke') && !h.name.endsWith('-revocation.json'),
+    (h) =>
+      h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ===
+      'reviewTaskWorkflow',
   );
   const failures: string[] = [];
   for (const { workflowId, history } of histories) {

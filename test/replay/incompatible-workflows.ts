@@ -10,5 +10,6 @@ export async function reviewTaskWorkflow(...args: Parameters<typeof current>) {
   await databaseTime();
   return current(...args);
 }
+export { campaignWorkflow } from '../../workflows/campaign.js';
 export { revocationWorkflow } from '../../workflows/revocation.js';
 export { smokeWorkflow } from '../../workflows/smoke.js';

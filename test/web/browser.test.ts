@@ -216,6 +216,9 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Add comment' }).click();
       await page.getByText('Comment added to the task log.').waitFor();
       await page.getByLabel('Find the new reviewer by name or email').fill(org.emails.fallback);
+      // Typing searches after a pause; pressing Search does the same at once, and does not
+      // depend on htmx having wired the swapped panel before the keystrokes arrived.
+      await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
       await page.getByRole('radio').first().waitFor();
       await checkPage(page, 'task-reassign-search');
 
