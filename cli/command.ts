@@ -29,3 +29,13 @@ export function parseOptions<T extends ParseArgsConfig['options']>(
     throw new UsageError(`${(error as Error).message}\n\n${usage}`);
   }
 }
+
+/**
+ * Splits a command's arguments into its subcommand and the rest. A leading option, such as
+ * `--help`, leaves the subcommand empty and stays with the options.
+ */
+export function splitSubcommand(args: string[]): [string | undefined, string[]] {
+  const [first, ...rest] = args;
+  if (first === undefined || first.startsWith('-')) return [undefined, args];
+  return [first, rest];
+}

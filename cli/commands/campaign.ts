@@ -36,7 +36,7 @@ import {
   remindReviewers,
 } from '../../runtime/campaign-client.js';
 import { loadTemporalConfig } from '../../temporal.config.js';
-import { parseOptions, UsageError } from '../command.js';
+import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase, withTemporal } from '../context.js';
 
 export const description =
@@ -311,11 +311,11 @@ async function withBoth<T>(fn: (orm: MikroORM, client: Client) => Promise<T>): P
 }
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [sub, rest] = splitSubcommand(args);
   const { values, positionals } = parseOptions(rest, options, usage);
   if (values.help || !sub) {
     process.stdout.write(`${usage}\n`);
-    return sub ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   const print = (value: unknown, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);

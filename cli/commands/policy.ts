@@ -8,7 +8,7 @@ import {
   PolicyRepository,
 } from '../../db/policy-repository.js';
 import { recordAudit } from '../../runtime/task-client.js';
-import { parseOptions, UsageError } from '../command.js';
+import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase } from '../context.js';
 
 export const description = 'List, show and publish review policies (immutable versions)';
@@ -23,7 +23,7 @@ version and prints what changed against the previous one; publishing unchanged c
 creates nothing. Running tasks stay on the version they started with until hard-reset.`;
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [sub, rest] = splitSubcommand(args);
   const { values, positionals } = parseOptions(
     rest,
     {
@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values.help || !sub) {
     process.stdout.write(`${usage}\n`);
-    return sub ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   const print = (value: unknown, text: string) =>
     process.stdout.write(values.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);

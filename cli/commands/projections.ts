@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { rebuildProjections } from '../../runtime/projection-rebuild.js';
 import { recordAudit } from '../../runtime/task-client.js';
 import { userInfo } from 'node:os';
-import { parseOptions, UsageError } from '../command.js';
+import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase, withTemporal } from '../context.js';
 
 export const description = 'Rebuild review_task rows from the workflows after database trouble';
@@ -14,7 +14,7 @@ namespace's retention) by query and rewrites its review_task row and missing tas
 rows. Rows newer than the workflow's state are left alone.`;
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [sub, rest] = splitSubcommand(args);
   const { values } = parseOptions(
     rest,
     {
@@ -27,7 +27,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values.help || !sub) {
     process.stdout.write(`${usage}\n`);
-    return sub ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   if (sub !== 'rebuild') throw new UsageError(`Unknown projections command "${sub}".\n\n${usage}`);
   const campaignId = values.campaign === undefined ? undefined : Number(values.campaign);

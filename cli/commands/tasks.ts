@@ -14,7 +14,7 @@ import {
   type BatchTargets,
 } from '../../runtime/batch-actions.js';
 import type { TaskAction } from '../../workflows/messages.js';
-import { parseOptions, UsageError } from '../command.js';
+import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase, withTemporal } from '../context.js';
 
 export const description = 'Act on many review tasks at once (super admins only)';
@@ -37,7 +37,9 @@ Options:
   --batch-id ID       names the run; rerunning with the same id resumes it (default: derived
                       from the command, so rerunning the same command resumes)
   --json              print one JSON summary
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+Exits 0 when every task was applied, 1 when any was rejected, 2 on a usage error.`;
 
 const ACTIONS = {
   'hard-reset': 'hardReset',
@@ -61,7 +63,7 @@ async function resolveSuperAdmin(orm: MikroORM, email: string): Promise<number> 
 }
 
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
+  const [sub, rest] = splitSubcommand(args);
   const { values } = parseOptions(
     rest,
     {
@@ -81,7 +83,7 @@ export async function run(args: string[]): Promise<number> {
   );
   if (values.help || !sub) {
     process.stdout.write(`${usage}\n`);
-    return sub ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   if (!(sub in ACTIONS)) throw new UsageError(`Unknown tasks command "${sub}".\n\n${usage}`);
   const actionType = ACTIONS[sub as keyof typeof ACTIONS];
@@ -205,9 +207,15 @@ export async function run(args: string[]): Promise<number> {
           `${sub}: ${applied} applied, ${rejected.length} rejected (batch ${batchId}, progress in ${cursorFile}).`,
         ];
         for (const r of rejected.slice(0, 50)) lines.push(`  ${r.taskId}: ${r.reason}`);
+        if (rejected.some((r) => /super admin/i.test(r.reason))) {
+          lines.push(
+            'A task accepts repair actions only from the super admins it was launched with, so name super admins (RECERT_SUPER_ADMINS or the roles page) before launching a campaign.',
+          );
+        }
         process.stdout.write(`${lines.join('\n')}\n`);
       }
-      return 0;
+      // Exit 1 when anything was rejected, so scripts notice a partial batch.
+      return rejected.length ? 1 : 0;
     }),
   );
 }
