@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { campaignWorkflowId, reviewTaskIdPrefix } from '../db/campaigns/campaign-repository.js';
 import { searchAttributes as sa } from '../workflows/search-attributes.js';
 import { workflowsPath } from './worker.js';
 
@@ -16,9 +17,14 @@ export interface ReplayReport {
   failures: ReplayFailure[];
 }
 
-/** Returns the visibility query that selects a campaign's review tasks for `recert replay`. */
+/** Returns the visibility query for `recert replay`: a campaign's workflow, its tasks and their revocations. */
 export function campaignReplayQuery(campaignId: number): string {
-  return `${sa.campaignId.name} = "${campaignId}"`;
+  // Revocations carry no search attributes of their own, so their id prefix finds them.
+  return [
+    `WorkflowId = "${campaignWorkflowId(campaignId)}"`,
+    `${sa.campaignId.name} = "${campaignId}"`,
+    `WorkflowId STARTS_WITH "${reviewTaskIdPrefix(campaignId)}"`,
+  ].join(' OR ');
 }
 
 /** Bundles workflow code from `entry` (default: this checkout's workflows) for replay. */

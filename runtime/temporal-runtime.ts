@@ -18,6 +18,8 @@ export function installTemporalRuntime(log: Logger): void {
   };
   Runtime.install({
     shutdownSignals: [],
+    // Core's own warnings go through the same logger instead of raw lines on stderr.
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
     logger: {
       log: forward,
       trace: (message, meta) => forward('TRACE', message, meta),

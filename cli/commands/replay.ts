@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { logger } from '../../runtime/logger.js';
 import { replayFromServer, bundleForReplay, campaignReplayQuery } from '../../runtime/replay.js';
+import { installTemporalRuntime } from '../../runtime/temporal-runtime.js';
 import { parseOptions, UsageError } from '../command.js';
 import { withTemporal } from '../context.js';
 
@@ -6,12 +9,13 @@ export const description = 'Replay workflow histories against this code before d
 
 const usage = `Usage: recert replay [--campaign ID | --query QUERY] [--limit N] [--workflows FILE] [--json]
 
-Fetches the histories of review tasks (and their revocations) from Temporal and replays them
-against the workflow code, reporting each nondeterminism with the workflow id and the
-first diverging event. Exits with 1 if any history fails, so it can gate a deploy.
+Fetches the histories of campaigns, review tasks and their revocations from Temporal and
+replays them against the workflow code, reporting each nondeterminism with the workflow id
+and the first diverging event. Exits with 1 if any history fails or none matched, so it can
+gate a deploy.
 
 Options:
-  --campaign ID      only the workflows of this campaign
+  --campaign ID      only this campaign's workflow, its review tasks and their revocations
   --query QUERY      a Temporal visibility query, e.g. 'RecertPolicy = "quarterly-sox"'
   --limit N          replay at most N histories
   --workflows FILE   the workflows entry file to test (default: workflows/index.ts of this
@@ -45,6 +49,13 @@ export async function run(args: string[]): Promise<number> {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     throw new UsageError('--limit must be a positive whole number.');
 
+  if (values.workflows !== undefined && !existsSync(values.workflows)) {
+    throw new UsageError(
+      `--workflows ${values.workflows}: file not found. Give the workflows entry file of the build to test, for example workflows/index.ts.`,
+    );
+  }
+  // The replay worker's own log lines would drown the report.
+  installTemporalRuntime(logger.child({ component: 'replay' }, { level: 'error' }));
   const bundle = await bundleForReplay(values.workflows);
   const query = campaignId !== undefined ? campaignReplayQuery(campaignId) : values.query;
   const report = await withTemporal((client) =>
@@ -59,6 +70,19 @@ export async function run(args: string[]): Promise<number> {
     }),
   );
 
+  if (report.replayed === 0) {
+    const what =
+      campaignId !== undefined
+        ? `campaign ${campaignId}`
+        : query
+          ? `the query ${query}`
+          : 'this namespace';
+    process.stderr.write(
+      `No workflow histories matched ${what}, so nothing was checked. Check the campaign id or the query; histories older than the namespace's retention period are deleted.\n`,
+    );
+    if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 1;
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {

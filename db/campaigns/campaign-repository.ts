@@ -107,9 +107,14 @@ export function campaignWorkflowId(campaignId: number): string {
   return `campaign-${campaignId}`;
 }
 
+/** Prefix shared by the workflow ids of a campaign's review tasks and their revocations. */
+export function reviewTaskIdPrefix(campaignId: number): string {
+  return `review-c${campaignId}-g`;
+}
+
 /** Workflow id of the review task for one grant in one campaign; launch retries rely on it. */
 export function reviewTaskId(campaignId: number, grantId: number): string {
-  return `review-c${campaignId}-g${grantId}`;
+  return `${reviewTaskIdPrefix(campaignId)}${grantId}`;
 }
 
 /** Reads one campaign, or undefined. */

@@ -16,7 +16,6 @@ import {
   CampaignRequestError,
   closeCampaign,
   exportEvidence,
-  launchCampaign,
   remindReviewers,
 } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
@@ -26,6 +25,8 @@ import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
 import {
   campaignStatus,
+  campaignTaskIds,
+  launchSmall,
   previewedCampaign,
   seedCampaignOrg,
   spreadCampaignIds,
@@ -41,24 +42,12 @@ beforeAll(async () => {
   await spreadCampaignIds(db.orm);
 });
 
-async function launch(campaignId: number) {
-  return launchCampaign(temporal.client, db.orm, campaignId, {
-    actor: 'cli:test',
-    taskQueue: temporal.taskQueue,
-    launch: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000, maxUnopened: 8 },
-    close: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000 },
-  });
+function launch(campaignId: number) {
+  return launchSmall(temporal.client, db.orm, campaignId, temporal.taskQueue);
 }
 
-async function taskIds(campaignId: number): Promise<string[]> {
-  const rows = await db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ task_id: string }[]>(
-      'select task_id from campaign_grant where campaign_id = ? order by seq',
-      [campaignId],
-    );
-  return rows.map((row) => row.task_id);
+function taskIds(campaignId: number): Promise<string[]> {
+  return campaignTaskIds(db.orm, campaignId);
 }
 
 async function statuses(campaignId: number): Promise<Record<string, number>> {

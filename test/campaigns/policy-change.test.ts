@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { grantRole } from '../../db/role-repository.js';
-import { launchCampaign } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
 import { getTaskQuery } from '../../workflows/messages.js';
 import { recert } from '../support/cli.js';
@@ -12,6 +11,8 @@ import { publishPolicy, step } from '../support/fixtures.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
 import {
+  campaignTaskIds,
+  launchSmall,
   previewedCampaign,
   seedCampaignOrg,
   spreadCampaignIds,
@@ -41,30 +42,14 @@ async function campaignPolicy(campaignId: number) {
   return { name: row!.policy_name, version: row!.policy_version };
 }
 
-async function campaignTaskIds(campaignId: number): Promise<string[]> {
-  const rows = await db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ task_id: string }[]>(
-      'select task_id from campaign_grant where campaign_id = ? order by seq',
-      [campaignId],
-    );
-  return rows.map((row) => row.task_id);
-}
-
 describe('a policy change during a running campaign', () => {
   it('resets open tasks, then replays', { timeout: 240_000 }, async () => {
     const org = await seedCampaignOrg(db.orm, { people: 4, resources: 1 });
     await grantRole(db.orm.em.fork(), org.admin, 'super_admin', 'test');
     const campaignId = await previewedCampaign(db.orm, org);
-    await launchCampaign(temporal.client, db.orm, campaignId, {
-      actor: 'cli:test',
-      taskQueue: temporal.taskQueue,
-      launch: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000, maxUnopened: 8 },
-      close: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000 },
-    });
+    await launchSmall(temporal.client, db.orm, campaignId, temporal.taskQueue);
     await waitUntilLaunched(db.orm, campaignId, org.grants);
-    const ids = await campaignTaskIds(campaignId);
+    const ids = await campaignTaskIds(db.orm, campaignId);
     const handles = ids.map((id) => temporal.client.workflow.getHandle(id));
     const v1 = await campaignPolicy(campaignId);
 
@@ -86,6 +71,16 @@ describe('a policy change during a running campaign', () => {
       { requestId: `comment-${ids[1]}`, actor },
     );
     expect(commented.ok, JSON.stringify(commented)).toBe(true);
+    // A removal starts a revocation workflow, which replay must find too.
+    const removed = await sendTaskAction(
+      temporal.client,
+      db.orm,
+      ids[2]!,
+      { type: 'remove', actorId: org.reviewer, comment: 'left the team' },
+      { requestId: `remove-${ids[2]}`, actor },
+    );
+    expect(removed.ok, JSON.stringify(removed)).toBe(true);
+    const open = [ids[1]!, ids[3]!];
 
     const v2 = await publishPolicy(db.orm, {
       name: v1.name,
@@ -106,17 +101,17 @@ describe('a policy change during a running campaign', () => {
         JSON.parse((await recert([...args, '--dry-run', '--json'], env)).stdout || '{}') as {
           tasks?: string[];
         },
-      (out) => out.tasks?.length === ids.length - 1,
+      (out) => out.tasks?.length === open.length,
       { what: 'the dry run to list the open tasks', timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    expect(dryRun.tasks!.sort()).toEqual(ids.slice(1).sort());
+    expect(dryRun.tasks!.sort()).toEqual([...open].sort());
     expect((await handles[1]!.query(getTaskQuery)).policy.version).toBe(v1.version);
 
     const done = await recert([...args, '--json'], env);
     expect(done.code, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout)).toMatchObject({ applied: ids.length - 1, rejected: [] });
+    expect(JSON.parse(done.stdout)).toMatchObject({ applied: open.length, rejected: [] });
 
-    for (const handle of handles.slice(1)) {
+    for (const handle of [handles[1]!, handles[3]!]) {
       const state = await eventually(
         () => handle.query(getTaskQuery),
         (s) => s.policy.version === v2.version && s.assigneeIds.includes(org.owner),
@@ -132,6 +127,9 @@ describe('a policy change during a running campaign', () => {
     expect(closed.policy.version).toBe(v1.version);
     expect(closed.status).toBe('certified');
     expect(closed.log.some((e) => e.type === 'hard_reset')).toBe(false);
+    const removedTask = await handles[2]!.query(getTaskQuery);
+    expect(removedTask.status).toBe('removed');
+    expect(removedTask.log.some((e) => e.type === 'hard_reset')).toBe(false);
 
     // The campaign's histories replay on the current code. Against a change made without
     // patched(), replay fails and names the task.
@@ -140,8 +138,12 @@ describe('a policy change during a running campaign', () => {
       async () => recert(['replay', '--campaign', String(campaignId), '--json'], replayEnv),
       (result) =>
         result.code === 0 &&
-        (JSON.parse(result.stdout) as { replayed: number }).replayed >= ids.length,
-      { what: 'every task history to replay', timeoutMs: 60_000, intervalMs: 1_000 },
+        (JSON.parse(result.stdout) as { replayed: number }).replayed === ids.length + 2,
+      {
+        what: 'the campaign, its tasks and the revocation to replay',
+        timeoutMs: 60_000,
+        intervalMs: 1_000,
+      },
     );
     expect(JSON.parse(replayed.stdout)).toMatchObject({ failures: [] });
     const broken = await recert(

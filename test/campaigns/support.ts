@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { inject } from 'vitest';
 import { createCampaign } from '../../db/campaigns/campaign-repository.js';
@@ -8,6 +9,7 @@ import {
   type CampaignDefinitionInput,
 } from '../../db/campaigns/campaign-schema.js';
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
+import { launchCampaign } from '../../runtime/campaign-client.js';
 import type { PolicyStep } from '../../workflows/policy.js';
 import { publishPolicy, step } from '../support/fixtures.js';
 import { eventually } from '../support/temporal.js';
@@ -146,6 +148,28 @@ export async function previewedCampaign(
   );
   await takeSnapshot(em, campaign.id);
   return campaign.id;
+}
+
+/** Launches a campaign on the test's task queue with small batches, as a CLI user. */
+export function launchSmall(client: Client, orm: MikroORM, campaignId: number, taskQueue: string) {
+  return launchCampaign(client, orm, campaignId, {
+    actor: 'cli:test',
+    taskQueue,
+    launch: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000, maxUnopened: 8 },
+    close: { concurrency: 4, batchSize: 4, heartbeatTimeoutMs: 10_000 },
+  });
+}
+
+/** Lists a campaign's task ids in launch order, from its snapshot. */
+export async function campaignTaskIds(orm: MikroORM, campaignId: number): Promise<string[]> {
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ task_id: string }[]>(
+      'select task_id from campaign_grant where campaign_id = ? order by seq',
+      [campaignId],
+    );
+  return rows.map((row) => row.task_id);
 }
 
 /** Counts a campaign's projection rows, optionally of one status. */

@@ -126,6 +126,35 @@ describe('batch hard reset', () => {
   });
 });
 
+describe('a partly rejected batch', () => {
+  it('exits 1 and explains the rejection', { timeout: 120_000 }, async () => {
+    const org = await seedOrganisation(db.orm);
+    const policy = await publishPolicy(db.orm, { steps: [step()], revocation: { mode: 'manual' } });
+    const campaignId = 80000 + Math.floor(Math.random() * 10000);
+    const handle = await start(taskInput(org, policy, { campaignId }));
+    await until(handle, (s) => s.assigneeIds.length > 0, 'assignment');
+    // A super admin by configuration now, but not one of the task's super admins at start.
+    const env = {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      RECERT_SUPER_ADMINS: org.emails.campaignAdmin,
+      RECERT_DATA_DIR: await mkdtemp(join(tmpdir(), 'recert-batch-')),
+    };
+    const args = ['tasks', 'cancel', '--query', `RecertCampaignId = "${campaignId}"`];
+    await eventually(
+      async () => recert([...args, '--as', org.emails.campaignAdmin, '--dry-run', '--json'], env),
+      (result) => (JSON.parse(result.stdout || '{}') as { tasks?: string[] }).tasks?.length === 1,
+      { what: 'the task to be visible', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+
+    const result = await recert([...args, '--as', org.emails.campaignAdmin], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('0 applied, 1 rejected');
+    expect(result.stdout).toContain('launched with');
+    expect((await handle.query(getTaskQuery)).status).toBe('open');
+  });
+});
+
 describe('batch cursor', () => {
   it('resumes an interrupted batch without acting twice', async () => {
     const { runBatch } = await import('../../runtime/batch-actions.js');

@@ -99,4 +99,16 @@ describe('recert replay', () => {
     const result = await recert(['replay', '--query', query, '--workflows', patchedEntry], env);
     expect(result.code).toBe(0);
   });
+
+  it('fails when nothing matches', { timeout: 120_000 }, async () => {
+    const result = await recert(['replay', '--campaign', '987654321'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('No workflow histories matched campaign 987654321');
+  });
+
+  it('names a missing workflows file', async () => {
+    const result = await recert(['replay', '--workflows', 'no/such/workflows.ts'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--workflows no/such/workflows.ts: file not found');
+  });
 });
