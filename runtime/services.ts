@@ -55,8 +55,8 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
   await checkSearchAttributes(client, temporalConfig);
 
   if (options.seedDemo) {
-    const { seedDemoIfEmpty } = await import('../db/demo/seed.js');
-    await seedDemoIfEmpty(orm, log);
+    const { seedDemo } = await import('./demo.js');
+    await seedDemo(orm, client, temporalConfig.taskQueue, log);
   }
 
   const services: Services = { orm, client, stop: async () => undefined };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadInsightsConfig } from '../activities/insights/config.js';
 import { loadNotificationConfig } from '../activities/notifications/config.js';
 import { loadDatabaseConfig } from '../db/config.js';
+import { listRoleHolders } from '../db/role-repository.js';
 import { loadTemporalConfig } from '../temporal.config.js';
 import { loadWebConfig } from '../web/config.js';
 import { startDevServer } from './dev-server.js';
@@ -115,6 +116,9 @@ async function main() {
     log: logger,
   });
   stops.push({ name: 'services', stop: services.stop });
+  const superAdmins = (await listRoleHolders(services.orm.em.fork()))
+    .filter((holder) => holder.role === 'super_admin' && holder.email)
+    .map((holder) => holder.email);
 
   const lines = [
     '',
@@ -125,6 +129,9 @@ async function main() {
     webConfig.devLogin
       ? `  Sign in:      open ${webConfig.publicUrl}/login and pick any identity (development sign-in; set RECERT_DEV_LOGIN=false to turn it off)`
       : `  Sign in:      open ${webConfig.publicUrl}/login and ask for an email link`,
+    superAdmins.length
+      ? `  Super admins: ${superAdmins.join(', ')} (campaign pages and repair actions)`
+      : '  Super admins: none; set RECERT_SUPER_ADMINS to emails before launching a campaign',
     '  Stop:         Ctrl-C',
     '',
   ];

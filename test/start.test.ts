@@ -99,6 +99,22 @@ describe('npm start', () => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     await db.query(`insert into audit_event (actor, action) values ('test', 'start-test-marker')`);
+    // The first start launches a demo campaign and names its super admin in the banner.
+    expect(first.output()).toMatch(/Super admins: \S+@\S+/);
+    const demo = await eventually(
+      async () =>
+        (
+          await db.query<{ status: string; tasks: string; grants: number }>(
+            `select status, snapshot_grants as grants,
+                    (select count(*) from review_task t where t.campaign_id = c.id) as tasks
+               from campaign c`,
+          )
+        ).rows,
+      (rows) => rows.length === 1 && Number(rows[0]!.tasks) === rows[0]!.grants,
+      { timeoutMs: 120_000, what: 'the demo campaign to open its tasks' },
+    );
+    expect(demo[0]!.grants).toBeGreaterThan(0);
+    expect(demo[0]!.status).toBe('active');
     await db.end();
     const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     const client = new Client({ connection });
@@ -139,8 +155,10 @@ describe('npm start', () => {
     const { rowCount } = await db2.query(
       `select 1 from audit_event where action = 'start-test-marker'`,
     );
+    const campaigns = await db2.query('select id from campaign');
     await db2.end();
     expect(rowCount).toBe(1);
+    expect(campaigns.rowCount).toBe(1);
 
     const connection2 = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     const client2 = new Client({ connection: connection2 });

@@ -4,18 +4,21 @@ import type { Logger } from 'pino';
 import { importBytes, importFile } from '../import/index.js';
 import { DEMO_DIRECTORY_APPLICATION, generateDemoOrganisation } from './generate.js';
 
+/** What the first start imported: nothing, the `RECERT_DEMO_FILE` files or the generated demo. */
+export type DemoSeed = 'skipped' | 'files' | 'generated';
+
 /**
  * Imports the demo organisation on first start, when the database has no identities:
  * the files named by `RECERT_DEMO_FILE` (several separated by the platform's path
  * delimiter, `:` on Linux), or else a generated organisation of 300 people whose logins
  * and leaving dates are relative to today.
  */
-export async function seedDemoIfEmpty(orm: MikroORM, log: Logger): Promise<void> {
+export async function seedDemoIfEmpty(orm: MikroORM, log: Logger): Promise<DemoSeed> {
   const em = orm.em.fork();
   const [row] = await em
     .getConnection()
     .execute<{ count: string }[]>('select count(*) as count from identity');
-  if (Number(row?.count ?? 0) > 0) return;
+  if (Number(row?.count ?? 0) > 0) return 'skipped';
 
   const files = process.env.RECERT_DEMO_FILE?.split(delimiter).filter(Boolean) ?? [];
   if (files.length > 0) {
@@ -23,7 +26,7 @@ export async function seedDemoIfEmpty(orm: MikroORM, log: Logger): Promise<void>
       log.info({ file }, 'importing the demo file named by RECERT_DEMO_FILE');
       await importFile(orm, file, { actor: 'system', log });
     }
-    return;
+    return 'files';
   }
 
   const today = new Date();
@@ -45,4 +48,5 @@ export async function seedDemoIfEmpty(orm: MikroORM, log: Logger): Promise<void>
     sourceFile: 'generated demo organisation (grants)',
     log,
   });
+  return 'generated';
 }
