@@ -232,12 +232,25 @@ function describePreview(preview: CampaignPreview): string {
   return lines.join('\n');
 }
 
+/** Describes what a finished close did, one count per outcome. */
+function describeClose(
+  id: number,
+  rule: string | null,
+  summary: Record<string, number> | null,
+): string {
+  const count = (key: string) => summary?.[key] ?? 0;
+  return [
+    `Closed campaign ${id} with rule ${rule ?? 'unknown'}:`,
+    `  certified ${count('certify')}, removed ${count('remove')}, left without a decision (expired) ${count('leaveOpen')}`,
+    `  already closed by reviewers ${count('alreadyClosed')}, not started ${count('missing')}, rejected ${count('rejected')}`,
+  ].join('\n');
+}
 function describeProgress(progress: CampaignProgress): string {
   const s = progress.byStatus;
   return [
     describeCampaign(progress.campaign),
     '',
-    `Tasks: ${progress.opened} of ${progress.total} open in Recert; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled`,
+    `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled`,
     `Overdue: ${progress.overdue}; failed revocations: ${progress.failedRevocations}`,
     '',
     'Per application (open / certified / removed / expired):',
@@ -517,7 +530,7 @@ export async function run(args: string[]): Promise<number> {
               summary: progress.campaign.closeSummary,
               byStatus: progress.byStatus,
             },
-            `Closed campaign ${id} with rule ${progress.campaign.closeRule}: ${JSON.stringify(progress.campaign.closeSummary)}`,
+            describeClose(id, progress.campaign.closeRule, progress.campaign.closeSummary),
           );
           return 0;
         });

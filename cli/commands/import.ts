@@ -128,12 +128,12 @@ export async function run(args: string[]): Promise<number> {
   ];
   if (summary.badRows > 0)
     lines.push(
-      `  skipped ${summary.badRows} bad rows:`,
+      `  skipped ${summary.badRows} bad row${summary.badRows === 1 ? '' : 's'}:`,
       ...summary.badRowDetails.slice(0, MAX_LISTED_ROWS).map((row) => `    ${describeBadRow(row)}`),
     );
   if (summary.warnings.length > 0)
     lines.push(
-      `  ${summary.warnings.length} warnings:`,
+      `  ${summary.warnings.length} warning${summary.warnings.length === 1 ? '' : 's'}:`,
       ...summary.warnings.slice(0, MAX_LISTED_ROWS).map((row) => `    ${describeBadRow(row)}`),
     );
   if (summary.dryRun) lines.push('Nothing was written (--dry-run).');

@@ -66,6 +66,13 @@ describe('campaign definition', () => {
     ]);
   });
 
+  it('names a missing due date', () => {
+    const { dueAt: _dueAt, ...withoutDue } = minimal;
+    expect(problems(withoutDue)).toEqual([
+      'dueAt: missing; give a date such as 2027-01-31 or a time such as 2027-01-31T17:00:00Z',
+    ]);
+  });
+
   it('requires the due date after the start date', () => {
     expect(problems({ ...minimal, startsAt: '2030-04-01' })).toEqual([
       'dueAt: must be after startsAt',

@@ -17,21 +17,28 @@ export type CampaignView = (typeof CAMPAIGN_VIEWS)[number];
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 
 // A date (taken as midnight UTC) or a full ISO 8601 time with an offset.
-const instant = z.union([z.string(), z.date()]).transform((value, context) => {
-  const text = value instanceof Date ? value.toISOString() : value.trim();
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
-  if (
-    Number.isNaN(date.getTime()) ||
-    !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(text)
-  ) {
-    context.addIssue({
-      code: 'custom',
-      message: `expected a date such as 2027-01-31 or a time such as 2027-01-31T17:00:00Z, got "${text}"`,
-    });
-    return z.NEVER;
-  }
-  return date;
-});
+const instant = z
+  .union([z.string(), z.date()], {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'missing; give a date such as 2027-01-31 or a time such as 2027-01-31T17:00:00Z'
+        : undefined,
+  })
+  .transform((value, context) => {
+    const text = value instanceof Date ? value.toISOString() : value.trim();
+    const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
+    if (
+      Number.isNaN(date.getTime()) ||
+      !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(text)
+    ) {
+      context.addIssue({
+        code: 'custom',
+        message: `expected a date such as 2027-01-31 or a time such as 2027-01-31T17:00:00Z, got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return date;
+  });
 
 const email = z.email('expected an email address').transform((value) => value.toLowerCase());
 

@@ -171,7 +171,7 @@ export class BadRowsError extends Error {
   ) {
     super(
       `${file}: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'}, so nothing was imported. ` +
-        'Fix them, or run again with --skip-bad-rows to import the other rows.',
+        `Fix ${badRows.length === 1 ? 'it' : 'them'}, or run again with --skip-bad-rows to import the other rows.`,
     );
   }
 }
