@@ -219,6 +219,9 @@ function describePreview(preview: CampaignPreview): string {
         `  ${String(row.grants).padStart(7)}  ${row.name}${row.email ? ` <${row.email}>` : ''}`,
     ),
   ];
+  if (preview.warnings.length > 0) {
+    lines.push('', 'Warnings:', ...preview.warnings.map((warning) => `  ${warning}`));
+  }
   if (preview.unassigned > 0) {
     lines.push('', `Grants without a reviewer (${preview.unassigned}):`);
     for (const group of preview.unassignedByReason) {

@@ -71,14 +71,14 @@ export async function run(args: string[]): Promise<number> {
   );
 
   if (report.replayed === 0) {
-    const what =
+    const target =
       campaignId !== undefined
         ? `campaign ${campaignId}`
         : query
           ? `the query ${query}`
           : 'this namespace';
     process.stderr.write(
-      `No workflow histories matched ${what}, so nothing was checked. Check the campaign id or the query; histories older than the namespace's retention period are deleted.\n`,
+      `No workflow histories matched ${target}, so nothing was checked. Check the campaign id or the query; histories older than the namespace's retention period are deleted.\n`,
     );
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 1;

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { PolicyRepository } from '../policy-repository.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 
 /** Grants per application, per resource or per reviewer in a snapshot. */
@@ -38,6 +39,8 @@ export interface CampaignPreview {
   reviewerCount: number;
   unassigned: number;
   unassignedByReason: UnassignedGroup[];
+  /** Problems a launch would run into later, such as removals that no owner can carry out. */
+  warnings: string[];
 }
 
 /** Summarises a campaign's snapshot; call `takeSnapshot` first. */
@@ -111,6 +114,7 @@ export async function previewCampaign(
 
   const count = (value: string | undefined) => Number(value ?? 0);
   return {
+    warnings: await revocationWarnings(em, campaign),
     campaign,
     total: count(totals?.total),
     direct: count(totals?.direct),
@@ -145,4 +149,31 @@ export async function previewCampaign(
       sample: row.sample,
     })),
   };
+}
+
+/**
+ * Lists the applications in the snapshot whose removals would fail at once: the policy has
+ * their owners remove access by hand, and the application has no owner who is not terminated.
+ */
+async function revocationWarnings(em: EntityManager, campaign: CampaignRecord): Promise<string[]> {
+  const policy = await new PolicyRepository(em).find(campaign.policyName, campaign.policyVersion);
+  const revocation = policy?.definition.revocation;
+  const manual =
+    revocation?.mode === 'manual' ||
+    (revocation?.mode === 'approval' && revocation.then.mode === 'manual');
+  if (!manual) return [];
+  const rows = await em.getConnection().execute<{ name: string; grants: string }[]>(
+    `select min(cg.application_name) as name, count(*) as grants
+       from campaign_grant cg
+      where cg.campaign_id = ?
+        and not exists (select 1 from application_owner o join identity i on i.id = o.identity_id
+                         where o.application_id = cg.application_id
+                           and i.employment_status <> 'terminated')
+      group by cg.application_id order by name`,
+    [campaign.id],
+  );
+  return rows.map(
+    (row) =>
+      `${row.name} (${row.grants} grants) has no application owner, so a removal there cannot be carried out by hand and fails. Import the application with its owners, or publish a policy with a connector.`,
+  );
 }

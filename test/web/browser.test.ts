@@ -9,6 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../runtime/ports.js';
 import { certifyUpdate, getTaskQuery } from '../../workflows/messages.js';
 import { eventually } from '../support/temporal.js';
+import {
+  launchSmall,
+  previewedCampaign,
+  seedCampaignOrg,
+  spreadCampaignIds,
+  waitUntilLaunched,
+} from '../campaigns/support.js';
 import { buildApp, useWebHarness } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -91,7 +98,14 @@ describe.skipIf(!hasChromium)(
       const size = page.viewportSize();
       await page.setViewportSize({ width: 375, height: 800 });
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
-      expect(overflow, `${name} fits 375 px`).toBeLessThanOrEqual(375);
+      // Names the elements that stick out, so a failure says what to fix.
+      const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('.table-scroll'))
+        .slice(0, 5)
+        .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className)`);
+      expect(overflow, `${name} fits 375 px; too wide: ${wide.join(', ')}`).toBeLessThanOrEqual(
+        375,
+      );
       await page.screenshot({ path: join(screenshots, `${name}-375.png`), fullPage: true });
       if (size) await page.setViewportSize(size);
     }
@@ -243,6 +257,37 @@ describe.skipIf(!hasChromium)(
         await page.goto(`${base}${path}`);
         await checkPage(page, name);
       }
+      await page.close();
+      expect(cspViolations).toEqual([]);
+    });
+
+    it('shows the campaign pages', async () => {
+      await spreadCampaignIds(web.db.orm);
+      const org = await seedCampaignOrg(web.db.orm, { people: 2, resources: 2 });
+      await web.giveRole(org.admin, 'campaign_admin');
+      const campaignId = await previewedCampaign(web.db.orm, org);
+      await context.clearCookies();
+      const page = await context.newPage();
+      await page.goto(`${base}/login?q=${encodeURIComponent(org.emails.admin)}`);
+      await page.getByRole('button', { name: /^Sign in as admin/ }).click();
+      await page.waitForURL(/\/reviews/);
+
+      for (const [path, name] of [
+        ['/campaigns', 'campaigns'],
+        ['/campaigns/new', 'campaign-new'],
+        [`/campaigns/${campaignId}/preview`, 'campaign-preview'],
+      ] as const) {
+        await page.goto(`${base}${path}`);
+        await checkPage(page, name);
+      }
+
+      await launchSmall(web.temporal.client, web.db.orm, campaignId, web.temporal.taskQueue);
+      await waitUntilLaunched(web.db.orm, campaignId, org.grants);
+      await page.goto(`${base}/campaigns/${campaignId}`);
+      await page.getByText(`${org.grants} of ${org.grants}`).first().waitFor();
+      await checkPage(page, 'campaign-dashboard');
+      await page.goto(`${base}/campaigns/${campaignId}/close`);
+      await checkPage(page, 'campaign-close');
       await page.close();
       expect(cspViolations).toEqual([]);
     });

@@ -134,6 +134,14 @@ export function PreviewPage(props: { preview: CampaignPreview; csrfToken: string
           />
         </div>
       ) : null}
+      {p.warnings.length > 0 ? (
+        <section aria-labelledby="preview-warnings-title">
+          <h2 id="preview-warnings-title">Warnings</h2>
+          {p.warnings.map((warning) => (
+            <Notice kind="error">{warning}</Notice>
+          ))}
+        </section>
+      ) : null}
       {p.unassigned > 0 ? (
         <section aria-labelledby="unassigned-title">
           <h2 id="unassigned-title">{`Grants without a reviewer (${p.unassigned})`}</h2>
@@ -171,22 +179,24 @@ function CountTable(props: { title: string; rows: { name: string; grants: number
   return (
     <section>
       <h2>{props.title}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Grants</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((row) => (
+      <div class="table-scroll">
+        <table>
+          <thead>
             <tr>
-              <td>{row.name}</td>
-              <td>{String(row.grants)}</td>
+              <th scope="col">Name</th>
+              <th scope="col">Grants</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.rows.map((row) => (
+              <tr>
+                <td>{row.name}</td>
+                <td>{String(row.grants)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
@@ -344,51 +354,55 @@ export function CampaignDashboard(props: {
           <div class="task-columns">
             <section>
               <h2>Per application</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Application</th>
-                    <th scope="col">Open</th>
-                    <th scope="col">Certified</th>
-                    <th scope="col">Removed</th>
-                    <th scope="col">Expired</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {progress.byApplication.map((row) => (
+              <div class="table-scroll">
+                <table>
+                  <thead>
                     <tr>
-                      <td>{row.applicationName}</td>
-                      <td>{String(row.open)}</td>
-                      <td>{String(row.certified)}</td>
-                      <td>{String(row.removed)}</td>
-                      <td>{String(row.expired)}</td>
+                      <th scope="col">Application</th>
+                      <th scope="col">Open</th>
+                      <th scope="col">Certified</th>
+                      <th scope="col">Removed</th>
+                      <th scope="col">Expired</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {progress.byApplication.map((row) => (
+                      <tr>
+                        <td>{row.applicationName}</td>
+                        <td>{String(row.open)}</td>
+                        <td>{String(row.certified)}</td>
+                        <td>{String(row.removed)}</td>
+                        <td>{String(row.expired)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </section>
             <section>
               <h2>{`Per reviewer (${progress.byReviewer.length} of ${progress.reviewerCount})`}</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Reviewer</th>
-                    <th scope="col">Open</th>
-                    <th scope="col">Overdue</th>
-                    <th scope="col">Decided</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {progress.byReviewer.map((row) => (
+              <div class="table-scroll">
+                <table>
+                  <thead>
                     <tr>
-                      <td>{row.name}</td>
-                      <td>{String(row.open)}</td>
-                      <td>{String(row.overdue)}</td>
-                      <td>{String(row.decided)}</td>
+                      <th scope="col">Reviewer</th>
+                      <th scope="col">Open</th>
+                      <th scope="col">Overdue</th>
+                      <th scope="col">Decided</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {progress.byReviewer.map((row) => (
+                      <tr>
+                        <td>{row.name}</td>
+                        <td>{String(row.open)}</td>
+                        <td>{String(row.overdue)}</td>
+                        <td>{String(row.decided)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </section>
           </div>
           <TaskList
@@ -445,26 +459,28 @@ export function ClosePage(props: {
       {plan.warnings.map((warning) => (
         <Notice kind="error">{warning.message}</Notice>
       ))}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Application</th>
-            <th scope="col">Certify</th>
-            <th scope="col">Remove</th>
-            <th scope="col">Leave open</th>
-          </tr>
-        </thead>
-        <tbody>
-          {plan.byApplication.map((row) => (
+      <div class="table-scroll">
+        <table>
+          <thead>
             <tr>
-              <td>{row.applicationName}</td>
-              <td>{String(row.certify)}</td>
-              <td>{String(row.remove)}</td>
-              <td>{String(row.leaveOpen)}</td>
+              <th scope="col">Application</th>
+              <th scope="col">Certify</th>
+              <th scope="col">Remove</th>
+              <th scope="col">Leave open</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {plan.byApplication.map((row) => (
+              <tr>
+                <td>{row.applicationName}</td>
+                <td>{String(row.certify)}</td>
+                <td>{String(row.remove)}</td>
+                <td>{String(row.leaveOpen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {props.sample.length > 0 ? (
         <details>
           <summary>{`The first ${props.sample.length} tasks and their outcome (recert campaign close ${c.id} --dry-run --list shows all)`}</summary>
