@@ -46,15 +46,23 @@ describe('projection rebuild', () => {
     // Wait for the projection to settle: every row at its workflow's latest version.
     const before = await eventually(
       async () => {
-        const rows = await snapshot();
-        const versions = await Promise.all(
-          handles.map(async (h) => (await h.query('getTask')) as { version: number }),
+        const rows = (await snapshot()) as { id: string; state_version: number }[];
+        const versions = new Map(
+          await Promise.all(
+            handles.map(
+              async (h) =>
+                [
+                  h.workflowId,
+                  ((await h.query('getTask')) as { version: number }).version,
+                ] as const,
+            ),
+          ),
         );
         return {
           rows,
+          // Each row must be at its own workflow's latest version, not just at some version.
           settled:
-            rows.length === 4 &&
-            rows.every((row) => versions.some((v) => v.version === row.state_version)),
+            rows.length === 4 && rows.every((row) => versions.get(row.id) === row.state_version),
         };
       },
       (value) => value.settled,

@@ -31,7 +31,11 @@ function effect(state: TaskState, org: Organisation) {
   };
 }
 
-const settled = (s: TaskState) => !s.resolvingReviewers && (s.closed || s.assigneeIds.length > 0);
+// A manual revocation passes through provisioning on its way to awaiting_manual.
+const settled = (s: TaskState) =>
+  !s.resolvingReviewers &&
+  (s.closed || s.assigneeIds.length > 0) &&
+  s.revocation?.status !== 'provisioning';
 
 /** Waits until follow-up effects (reviewer resolution, policy load) have landed. */
 async function stable(handle: Parameters<typeof until>[0]): Promise<TaskState> {
