@@ -7,6 +7,7 @@ import {
   PolicyError,
   PolicyRepository,
 } from '../../db/policy-repository.js';
+import { unknownPolicyEmails } from '../../db/policy-warnings.js';
 import { recordAudit } from '../../runtime/task-client.js';
 import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase } from '../context.js';
@@ -87,6 +88,8 @@ export async function run(args: string[]): Promise<number> {
         const repository = new PolicyRepository(orm.em.fork());
         const previous = await repository.find(definition.name);
         const changes = diffPolicies(previous?.definition, definition);
+        for (const warning of await unknownPolicyEmails(orm.em.fork(), definition))
+          process.stderr.write(`warning: ${file}: ${warning}\n`);
         if (values['dry-run']) {
           print(
             { name: definition.name, currentVersion: previous?.version ?? null, changes },

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recert } from '../support/cli.js';
+import { useTestDatabase } from '../support/database.js';
+import { seedOrganisation } from '../support/fixtures.js';
+
+const db = useTestDatabase();
+
+async function policyFile(name: string, fallback: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'recert-policy-')), `${name}.yaml`);
+  await writeFile(
+    file,
+    [
+      `name: ${name}`,
+      'steps:',
+      '  - name: Manager review',
+      '    reviewer: { kind: manager }',
+      `    fallbackReviewerEmails: [${fallback}]`,
+      '    due: 14d',
+      'revocation: { mode: manual }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+describe('recert policy publish', () => {
+  it('warns about an unknown reviewer email', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const file = await policyFile(name, 'nobody@example.invalid');
+
+    const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Published ${name} v1`);
+    expect(result.stderr).toContain(
+      'steps.0.fallbackReviewerEmails: nobody@example.invalid matches no active identity',
+    );
+  });
+
+  it('publishes a known email without warnings', { timeout: 60_000 }, async () => {
+    const org = await seedOrganisation(db.orm);
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const file = await policyFile(name, org.emails.fallback);
+
+    const result = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Publishing would create ${name} v1`);
+    expect(result.stderr).not.toContain('warning');
+  });
+});
