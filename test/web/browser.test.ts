@@ -98,7 +98,7 @@ describe.skipIf(!hasChromium)(
       const size = page.viewportSize();
       await page.setViewportSize({ width: 375, height: 800 });
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
-      // Names the elements that stick out, so a failure says what to fix.
+      // Lists the elements that stick out, so a failure message shows what to fix.
       const wide = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
         .filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('.table-scroll'))
         .slice(0, 5)
@@ -230,8 +230,8 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: 'Add comment' }).click();
       await page.getByText('Comment added to the task log.').waitFor();
       await page.getByLabel('Find the new reviewer by name or email').fill(org.emails.fallback);
-      // Typing searches after a pause; pressing Search does the same at once, and does not
-      // depend on htmx having wired the swapped panel before the keystrokes arrived.
+      // Typing searches after a pause. Pressing Search searches at once, so the test does not
+      // depend on htmx wiring the swapped panel before the keystrokes arrive.
       await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
       await page.getByRole('radio').first().waitFor();
       await checkPage(page, 'task-reassign-search');
