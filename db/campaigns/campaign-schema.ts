@@ -68,6 +68,19 @@ export const campaignScopeSchema = z
  * A campaign definition as `recert campaign create` reads it from flags or a YAML or JSON
  * file, and as the web form submits it. Error paths name the field, such as `scope.riskLevels.0`.
  */
+/** Returns the scope of a campaign that sets no limits: every account grant of every application. */
+export function defaultScope(): z.output<typeof campaignScopeSchema> {
+  return {
+    applications: [],
+    resourceTypes: [],
+    riskLevels: [],
+    grantKind: 'both',
+    principalType: 'account',
+    includeDisabledAccounts: true,
+    includeOrphanedAccounts: true,
+  };
+}
+
 export const campaignDefinitionSchema = z
   .object({
     name: z.string().trim().min(1, 'give the campaign a name').max(400, 'at most 400 characters'),
@@ -90,15 +103,7 @@ export const campaignDefinitionSchema = z
         error: 'expected leave_open, certify, remove or follow_recommendation',
       })
       .default('leave_open'),
-    scope: campaignScopeSchema.default({
-      applications: [],
-      resourceTypes: [],
-      riskLevels: [],
-      grantKind: 'both',
-      principalType: 'account',
-      includeDisabledAccounts: true,
-      includeOrphanedAccounts: true,
-    }),
+    scope: campaignScopeSchema.default(defaultScope),
   })
   .strict()
   .refine((value) => !value.startsAt || value.startsAt < value.dueAt, {

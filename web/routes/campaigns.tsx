@@ -12,6 +12,7 @@ import {
 } from '../../db/campaigns/campaign-repository.js';
 import {
   CampaignDefinitionError,
+  defaultScope,
   NO_RESPONSE_RULES,
   parseCampaignDefinition,
   type NoResponseRule,
@@ -80,13 +81,7 @@ function emptyForm(ownerEmail: string): CampaignFormValues {
     startsAt: '',
     dueAt: '',
     noResponseRule: 'leave_open',
-    applications: [],
-    resourceTypes: [],
-    riskLevels: [],
-    grantKind: 'both',
-    principalType: 'account',
-    includeDisabledAccounts: true,
-    includeOrphanedAccounts: true,
+    ...defaultScope(),
   };
 }
 
