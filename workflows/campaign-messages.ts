@@ -1,11 +1,11 @@
 /**
  * Messages of the campaign workflow. Like review tasks, each action is a signal (for the
  * Temporal UI) and an update with a validator (for the web and CLI, which learn at once whether
- * it was accepted); the wire name is the constant's name without its suffix.
+ * it was accepted). The wire name is the constant's name without its suffix.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-/** What happens to tasks still open when the campaign closes. */
+/** Outcome given to tasks still open when the campaign closes. */
 export type NoResponseRule = 'leave_open' | 'certify' | 'remove' | 'follow_recommendation';
 
 /** launching (starting tasks), active (reviewers decide), closing, closed. */

@@ -91,7 +91,7 @@ function closeReason(state: CampaignRunState, name: string, rule: string): strin
 }
 
 /**
- * One campaign: starts its review tasks from the frozen snapshot, waits for the due date or a
+ * Runs one campaign: starts its review tasks from the frozen snapshot, waits for the due date or a
  * close request, then applies the no-response rule to the tasks still open. Starting and
  * closing tasks each happen inside one heartbeating activity, so this history contains a few
  * dozen events however many tasks the campaign has. Admin requests add events, and the

@@ -26,7 +26,7 @@ export interface CloseProgress {
   alreadyClosed: number;
   /** Tasks whose workflow no longer exists (deleted by an admin). */
   missing: number;
-  /** Tasks that rejected the update for another reason; `rejections` holds a few reasons. */
+  /** Tasks that rejected the update for another reason; `rejections` contains a few reasons. */
   rejected: number;
   rejections: string[];
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { importBytes, importFile } from '../import/index.js';
 import { DEMO_DIRECTORY_APPLICATION, generateDemoOrganisation } from './generate.js';
 
-/** What the first start imported: nothing, the `RECERT_DEMO_FILE` files or the generated demo. */
+/** Source of the first start's data: none, the `RECERT_DEMO_FILE` files or the generated demo. */
 export type DemoSeed = 'skipped' | 'files' | 'generated';
 
 /**
