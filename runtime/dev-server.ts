@@ -45,6 +45,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'warn',
     // The dev server picks its own metrics port, which can collide between parallel runs.
+    // An activity scheduled by a workflow task on this worker's queue comes back in the reply
+    // to that task instead of through matching. Every transition's projection write is such an
+    // activity, so this shortens the work each decision leaves on the server.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     '--metrics-port',
     String(await findFreePort()),
     ...devServerSearchAttributeArgs(),
