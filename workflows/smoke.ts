@@ -15,6 +15,8 @@ export interface SmokeState {
 export const incrementSignal = defineSignal<[{ by: number }]>('increment');
 export const finishSignal = defineSignal<[]>('finish');
 export const addUpdate = defineUpdate<SmokeState, [{ amount: number }]>('add');
+/** Adds and finishes, so the update's workflow task also completes the workflow. */
+export const addAndFinishUpdate = defineUpdate<SmokeState, [{ amount: number }]>('addAndFinish');
 export const getStateQuery = defineQuery<SmokeState>('getState');
 
 /** Counts until told to finish; `add` rejects amounts that are not positive whole numbers. */
@@ -28,19 +30,27 @@ export async function smokeWorkflow(input: { start: number }): Promise<SmokeStat
   setHandler(finishSignal, () => {
     state.finished = true;
   });
+  const validator = ({ amount }: { amount: number }) => {
+    if (!Number.isInteger(amount) || amount <= 0) {
+      throw new Error(`amount must be a positive whole number, got ${amount}`);
+    }
+  };
   setHandler(
     addUpdate,
     ({ amount }) => {
       state.count += amount;
       return state;
     },
-    {
-      validator: ({ amount }) => {
-        if (!Number.isInteger(amount) || amount <= 0) {
-          throw new Error(`amount must be a positive whole number, got ${amount}`);
-        }
-      },
+    { validator },
+  );
+  setHandler(
+    addAndFinishUpdate,
+    ({ amount }) => {
+      state.count += amount;
+      state.finished = true;
+      return state;
     },
+    { validator },
   );
 
   await condition(() => state.finished);

@@ -37,6 +37,15 @@ export async function startBenchStack(
     binary: await findOrBuildTemporalCli(),
     port: await findFreePort(),
   });
+  // A benchmark whose server died would otherwise wait on retries forever.
+  let stopping = false;
+  server.process.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(
+      `The Temporal dev server exited (code ${code}, signal ${signal}), so the benchmark stops.`,
+    );
+    process.exit(1);
+  });
 
   const name = `recert_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -79,6 +88,7 @@ export async function startBenchStack(
     taskQueue,
     temporalAddress: server.address,
     async close() {
+      stopping = true;
       worker?.shutdown();
       await running;
       await client.connection.close();
@@ -88,6 +98,9 @@ export async function startBenchStack(
       await cleanup.query(`drop database if exists ${name} with (force)`);
       await cleanup.end();
       await server.stop();
+      // A native handle sometimes outlives the shutdown and keeps Node running after the
+      // results are printed. This unreferenced timer ends such a process 5 s later.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 5_000).unref();
     },
   };
 }
