@@ -3,6 +3,7 @@ import {
   importFile,
   IMPORT_FORMATS,
   BadRowsError,
+  countBadRows,
   ImportFileError,
   describeBadRow,
   type ImportFormat,
@@ -91,14 +92,14 @@ export async function run(args: string[]): Promise<number> {
     if (error instanceof BadRowsError) {
       if (values.json) {
         process.stdout.write(
-          `${JSON.stringify({ file, error: error.message, badRows: error.badRows.length, badRowDetails: error.badRows })}\n`,
+          `${JSON.stringify({ file, error: error.message, badRows: countBadRows(error.badRows), badRowDetails: error.badRows })}\n`,
         );
       } else {
         for (const row of error.badRows.slice(0, MAX_LISTED_ROWS))
           process.stderr.write(`${describeBadRow(row)}\n`);
         if (error.badRows.length > MAX_LISTED_ROWS) {
           process.stderr.write(
-            `... and ${error.badRows.length - MAX_LISTED_ROWS} more bad rows (use --json to see all)\n`,
+            `... and ${error.badRows.length - MAX_LISTED_ROWS} more problems (use --json to see all)\n`,
           );
         }
         process.stderr.write(`${error.message}\n`);

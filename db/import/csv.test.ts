@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvImporter } from './csv.js';
-import { ImportFileError } from './types.js';
+import { countBadRows, ImportFileError } from './types.js';
 
 const parse = (text: string, application = 'crm') =>
   csvImporter.parse(new TextEncoder().encode(text), { file: 'grants.csv', application });
@@ -50,6 +50,26 @@ describe('csvImporter', () => {
       ['line 5', undefined],
     ]);
     expect(result.badRows[3]?.reason).toContain('expected 5 fields');
+  });
+
+  it('lists every bad field per row', async () => {
+    const result = await parse(
+      'account_id,account_email,resource_id,resource_risk,last_login\n' +
+        'u1,not-an-email,,extreme,someday\n' +
+        'u2,bob@example.com,admin,,04/01/2025\n',
+    );
+    expect(result.badRows.map((row) => row.field)).toEqual([
+      'account_email',
+      'resource_id',
+      'last_login',
+      'resource_risk',
+    ]);
+    expect(new Set(result.badRows.map((row) => row.location))).toEqual(new Set(['line 2']));
+    expect(countBadRows(result.badRows)).toBe(1);
+    expect(result.badRows.find((row) => row.field === 'last_login')?.reason).toContain(
+      'MM/DD/YYYY or Unix seconds',
+    );
+    expect(result.accounts.map((row) => row.externalId)).toEqual(['u2']);
   });
 
   it('merges exact duplicates and rejects conflicting ones', async () => {

@@ -154,16 +154,18 @@ export const csvImporter: Importer = {
         continue;
       }
       const cell = (name: CsvColumn) => record[header.indexOf(name)] ?? '';
-      const risk = (name: 'application_risk' | 'resource_risk'): RiskLevel | undefined | false => {
+      // An unknown level is recorded as a bad row, which drops the row below.
+      const risk = (name: 'application_risk' | 'resource_risk'): RiskLevel | undefined => {
         const value = cell(name).toLowerCase();
         if (!value) return undefined;
         if (!(RISK_LEVELS as readonly string[]).includes(value)) {
           bad(name, `unknown risk level "${cell(name)}"; use low, medium, high or critical`);
-          return false;
+          return undefined;
         }
         return value as RiskLevel;
       };
 
+      const problemsBefore = badRows.length;
       const applicationText = cell('application');
       const applicationKey = applicationText
         ? toApplicationKey(applicationText)
@@ -173,28 +175,23 @@ export const csvImporter: Importer = {
           'application',
           `"${applicationText}" cannot be turned into an application key; use letters or digits`,
         );
-        continue;
       }
       const email = cell('account_email');
       if (email && !isEmail(email)) {
         bad('account_email', `invalid email "${email}"`);
-        continue;
       }
       const login = cell('account_login');
       const accountId = cell('account_id') || login || email;
       if (!accountId) {
         bad('account_id', 'missing account: give account_id, account_login or account_email');
-        continue;
       }
       const resourceId = cell('resource_id');
       if (!resourceId) {
         bad('resource_id', 'missing resource_id');
-        continue;
       }
       const type = cell('account_type').toLowerCase();
       if (!['', 'human', 'user', 'service', 'system'].includes(type)) {
         bad('account_type', `unknown account type "${cell('account_type')}"; use human or service`);
-        continue;
       }
       const status = cell('account_status').toLowerCase();
       if (!ENABLED.has(status) && !DISABLED.has(status)) {
@@ -202,7 +199,6 @@ export const csvImporter: Importer = {
           'account_status',
           `unknown account status "${cell('account_status')}"; use enabled or disabled`,
         );
-        continue;
       }
       let lastLoginAt: Date | undefined;
       if (cell('last_login')) {
@@ -210,14 +206,12 @@ export const csvImporter: Importer = {
         if (!lastLoginAt) {
           bad(
             'last_login',
-            `invalid date "${cell('last_login')}"; use ISO 8601 such as 2025-04-01T09:30:00Z`,
+            `invalid date "${cell('last_login')}"; use ISO 8601 (2025-04-01T09:30:00Z), MM/DD/YYYY or Unix seconds`,
           );
-          continue;
         }
       }
       const applicationRisk = risk('application_risk');
       const resourceRisk = risk('resource_risk');
-      if (applicationRisk === false || resourceRisk === false) continue;
       const ownerEmails = [
         ...emails(cell('application_owner_emails')),
         ...emails(cell('resource_owner_emails')),
@@ -230,8 +224,9 @@ export const csvImporter: Importer = {
             : 'resource_owner_emails',
           `invalid email "${invalidOwner}"`,
         );
-        continue;
       }
+      // Every field is checked before the row is dropped, so one pass names all its problems.
+      if (badRows.length > problemsBefore || !applicationKey) continue;
 
       // Application attributes may be given on any row; rows that give them must agree.
       const application: ApplicationRow = {

@@ -9,6 +9,7 @@ export {
 export type { ImportFileOptions, ImportSummary } from './run-import.js';
 export {
   BadRowsError,
+  countBadRows,
   ImportFileError,
   describeBadRow,
   IMPORT_FORMATS,

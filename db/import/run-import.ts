@@ -16,6 +16,7 @@ import { csvImporter } from './csv.js';
 import { scimImporter } from './scim.js';
 import {
   BadRowsError,
+  countBadRows,
   ImportFileError,
   type BadRow,
   type Importer,
@@ -162,9 +163,9 @@ export async function importFile(
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'
-        ? 'no such file'
+        ? `no such file (looked in ${resolve(file)}); check the path, or give an absolute one`
         : code === 'EISDIR'
-          ? 'it is a folder, not a file'
+          ? 'it is a folder, not a file; name one .c1z, .json, .yaml or .csv file inside it'
           : (error as Error).message;
     throw new ImportFileError(file, `cannot read the file: ${reason}.`);
   }
@@ -199,7 +200,11 @@ export async function importBytes(
     onStage: (stage) => options.onProgress?.(0, 0, `writing ${stage}`),
     beforeCommit: async (tx, applicationIds) => {
       if (dryRun || !data) return;
-      const stored = toImportCounts(pendingCounts(data), data.badRows.length, data.warnings.length);
+      const stored = toImportCounts(
+        pendingCounts(data),
+        countBadRows(data.badRows),
+        data.warnings.length,
+      );
       const run = await tx.query<{ id: number }>(
         `insert into import_run (application_id, source_file, sha256, format, sync_id, counts, started_at, finished_at, status, actor)
          values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), 'succeeded', $8) returning id`,
@@ -249,7 +254,7 @@ export async function importBytes(
         format,
         accounts: data.accounts.length,
         grants: data.grants.length,
-        badRows: data.badRows.length,
+        badRows: countBadRows(data.badRows),
       },
       'parsed import file',
     );
@@ -259,7 +264,7 @@ export async function importBytes(
       // The counts of removals and additions are known only after the merge; store them.
       await client.query('update import_run set counts = $2 where id = $1', [
         importRunId,
-        toImportCounts(counts, data.badRows.length, data.warnings.length),
+        toImportCounts(counts, countBadRows(data.badRows), data.warnings.length),
       ]);
     }
     const summary: ImportSummary = {
@@ -281,7 +286,7 @@ export async function importBytes(
         counts.removed.resources +
         counts.removed.grants,
       removedByKind: counts.removed,
-      badRows: data.badRows.length,
+      badRows: countBadRows(data.badRows),
       badRowDetails: data.badRows,
       warnings: data.warnings,
       importRunId,

@@ -163,15 +163,21 @@ export class ImportFileError extends Error {
 }
 
 /** A file with bad rows, imported without `--skip-bad-rows`; nothing was written. */
+/** Counts the rows behind bad-row entries, since a row has one entry per bad field. */
+export function countBadRows(badRows: BadRow[]): number {
+  return new Set(badRows.map((row) => `${row.file}\n${row.location}`)).size;
+}
+
 export class BadRowsError extends Error {
   override name = 'BadRowsError';
   constructor(
     readonly file: string,
     readonly badRows: BadRow[],
   ) {
+    const count = countBadRows(badRows);
     super(
-      `${file}: ${badRows.length} bad row${badRows.length === 1 ? '' : 's'}, so nothing was imported. ` +
-        `Fix ${badRows.length === 1 ? 'it' : 'them'}, or run again with --skip-bad-rows to import the other rows.`,
+      `${file}: ${count} bad row${count === 1 ? '' : 's'}, so nothing was imported. ` +
+        `Fix ${count === 1 ? 'it' : 'them'}, or run again with --skip-bad-rows to import the other rows.`,
     );
   }
 }

@@ -55,6 +55,19 @@ describe('recert import', () => {
     expect(error.stdout).toBe('');
   });
 
+  it('reports where a missing file was sought', async () => {
+    const file = `missing-${process.pid}.csv`;
+    const error = (await recert(['import', file]).catch((caught: unknown) => caught)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(
+      `${file}: cannot read the file: no such file (looked in ${join(root, file)})`,
+    );
+    expect(error.stderr).toContain('check the path');
+  });
+
   it('rejects an unknown format option', async () => {
     const error = (await recert(['import', 'x.csv', '--format', 'xml']).catch(
       (caught: unknown) => caught,
