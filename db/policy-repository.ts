@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { z } from 'zod';
 import type { PolicyDefinition, PolicyVersion } from '../workflows/policy.js';
 import { Policy } from './entities/policy.entity.js';
 import { policyDefinitionSchema } from './policy-schema.js';
@@ -22,11 +23,38 @@ function canonical(value: unknown): string {
 }
 
 /** Validates raw policy content and returns the definition, or throws PolicyError. */
+/** Reads the value at a Zod issue's path in the parsed file, for the message. */
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Rewrites Zod's generic messages as what is wrong and what to write instead. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const value = valueAt(raw, issue.path);
+  const quoted = JSON.stringify(value);
+  const options = /Expected (.+)$/.exec(issue.message)?.[1];
+  if (issue.message.startsWith('Invalid discriminator value') && options) {
+    const choices = options.replaceAll("'", '').split(' | ').join(', ');
+    return value === undefined
+      ? `missing; use one of ${choices}`
+      : `unknown value ${quoted}; use one of ${choices}`;
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    return `missing; add this ${issue.expected === 'object' ? 'section' : 'field'}`;
+  }
+  return issue.message;
+}
+
 export function parsePolicyDefinition(raw: unknown, source = 'policy'): PolicyDefinition {
   const result = policyDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map(
-    (issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    (issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue, raw)}`,
   );
   throw new PolicyError(`Invalid policy:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   diffPolicies,
@@ -136,7 +137,12 @@ export async function readPolicyFile(file: string) {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? `no such file (looked in ${resolve(file)}); check the path`
+        : (error as Error).message;
+    throw new PolicyError(`Cannot read ${file}: ${reason}`);
   }
   let raw: unknown;
   try {

@@ -52,4 +52,38 @@ describe('recert policy publish', () => {
     expect(result.stdout).toContain(`Publishing would create ${name} v1`);
     expect(result.stderr).not.toContain('warning');
   });
+
+  it('rejects an invalid file with exit 1', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const file = join(await mkdtemp(join(tmpdir(), 'recert-policy-')), `${name}.yaml`);
+    await writeFile(
+      file,
+      [
+        `name: ${name}`,
+        'steps:',
+        '  - name: Boss review',
+        '    reviewer: { kind: boss }',
+        '    due: 7d',
+        '  - name: Second review',
+        '    due: 7d',
+        'revocation: { mode: manual }',
+        '',
+      ].join('\n'),
+    );
+
+    const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${file}: steps.0.reviewer.kind: unknown value "boss"; use one of manager, application_owner`,
+    );
+    expect(result.stderr).toContain(`${file}: steps.1.reviewer: missing; add this section`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('rejects a missing file with exit 1', { timeout: 60_000 }, async () => {
+    const file = join(tmpdir(), `missing-${randomBytes(4).toString('hex')}.yaml`);
+    const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Cannot read ${file}: no such file`);
+  });
 });
