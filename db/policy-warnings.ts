@@ -38,3 +38,30 @@ export async function unknownPolicyEmails(
         `${entry.field}: ${entry.email} matches no active identity; import the directory that lists it before launching a campaign.`,
     );
 }
+
+/**
+ * Lists the connectors a policy's revocation names that the connector file does not define.
+ * `configured` is undefined when `RECERT_CONNECTORS` is not set where the command runs.
+ */
+export function unknownPolicyConnectors(
+  definition: PolicyDefinition,
+  configured: string[] | undefined,
+): string[] {
+  const revocation = definition.revocation;
+  const named =
+    revocation.mode === 'automatic'
+      ? { field: 'revocation.connector', name: revocation.connector }
+      : revocation.mode === 'approval' && revocation.then.mode === 'automatic'
+        ? { field: 'revocation.then.connector', name: revocation.then.connector }
+        : undefined;
+  if (!named) return [];
+  if (configured === undefined)
+    return [
+      `${named.field}: RECERT_CONNECTORS is not set here, so "${named.name}" was not checked; the workers that run revocations need it in their connector file.`,
+    ];
+  if (configured.includes(named.name)) return [];
+  const known = configured.length ? configured.join(', ') : 'none';
+  return [
+    `${named.field}: no connector named "${named.name}" in RECERT_CONNECTORS (configured: ${known}); removals under this policy fail until it is added.`,
+  ];
+}

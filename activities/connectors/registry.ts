@@ -47,6 +47,19 @@ export class ConnectorRegistry {
 }
 
 /**
+ * Returns the connector names in the file named by `RECERT_CONNECTORS`, without reading their
+ * secrets, or undefined when the variable is not set. Used to check policies before publishing.
+ */
+export async function configuredConnectorNames(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[] | undefined> {
+  const file = env.RECERT_CONNECTORS;
+  if (!file) return undefined;
+  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
+  return parsed.success ? Object.keys(parsed.data.connectors) : [];
+}
+
+/**
  * Loads connectors from the YAML or JSON file named by `RECERT_CONNECTORS`. Targets come only
  * from this administrator-owned file, and secrets only from the environment variables it names.
  */

@@ -8,7 +8,8 @@ import {
   PolicyError,
   PolicyRepository,
 } from '../../db/policy-repository.js';
-import { unknownPolicyEmails } from '../../db/policy-warnings.js';
+import { unknownPolicyConnectors, unknownPolicyEmails } from '../../db/policy-warnings.js';
+import { configuredConnectorNames } from '../../activities/connectors/registry.js';
 import { recordAudit } from '../../runtime/task-client.js';
 import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase } from '../context.js';
@@ -89,8 +90,14 @@ export async function run(args: string[]): Promise<number> {
         const repository = new PolicyRepository(orm.em.fork());
         const previous = await repository.find(definition.name);
         const changes = diffPolicies(previous?.definition, definition);
-        for (const warning of await unknownPolicyEmails(orm.em.fork(), definition))
-          process.stderr.write(`warning: ${file}: ${warning}\n`);
+        const warnings = [
+          ...(await unknownPolicyEmails(orm.em.fork(), definition)),
+          ...(await configuredConnectorNames().then(
+            (names) => unknownPolicyConnectors(definition, names),
+            (error: unknown) => [`RECERT_CONNECTORS cannot be read: ${(error as Error).message}`],
+          )),
+        ];
+        for (const warning of warnings) process.stderr.write(`warning: ${file}: ${warning}\n`);
         if (values['dry-run']) {
           print(
             { name: definition.name, currentVersion: previous?.version ?? null, changes },

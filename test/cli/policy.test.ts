@@ -80,6 +80,47 @@ describe('recert policy publish', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('warns about an unknown connector', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const folder = await mkdtemp(join(tmpdir(), 'recert-policy-'));
+    const file = join(folder, `${name}.yaml`);
+    await writeFile(
+      file,
+      [
+        `name: ${name}`,
+        'steps:',
+        '  - name: Manager review',
+        '    reviewer: { kind: manager }',
+        '    due: 14d',
+        'revocation: { mode: automatic, connector: okta-scim }',
+        '',
+      ].join('\n'),
+    );
+    const connectors = join(folder, 'connectors.yaml');
+    await writeFile(
+      connectors,
+      'connectors:\n  github-scim: { type: scim, baseUrl: "http://127.0.0.1:1/scim/v2", tokenEnv: GITHUB_SCIM_TOKEN }\n',
+    );
+
+    const unchecked = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: '',
+    });
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stderr).toContain(
+      'revocation.connector: RECERT_CONNECTORS is not set here, so "okta-scim" was not checked',
+    );
+
+    const unknown = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: connectors,
+    });
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toContain(
+      'revocation.connector: no connector named "okta-scim" in RECERT_CONNECTORS (configured: github-scim)',
+    );
+  });
+
   it('rejects a missing file with exit 1', { timeout: 60_000 }, async () => {
     const file = join(tmpdir(), `missing-${randomBytes(4).toString('hex')}.yaml`);
     const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
