@@ -11,9 +11,15 @@ let installed = false;
 export function installTemporalRuntime(log: Logger): void {
   if (installed) return;
   installed = true;
+  // The SDK's INFO lines (worker state changes, bundling, each activity with its task token)
+  // drown Recert's own at the default level, so they are logged at debug.
   const forward = (level: LogLevel, message: string, meta?: LogMetadata) => {
     const target =
-      level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      level === 'TRACE' || level === 'DEBUG'
+        ? 'trace'
+        : level === 'INFO'
+          ? 'debug'
+          : (level.toLowerCase() as 'warn' | 'error');
     log[target]({ temporal: meta }, message);
   };
   Runtime.install({
