@@ -122,7 +122,7 @@ export async function run(args: string[]): Promise<number> {
   const lines = [
     `${summary.dryRun ? 'Dry run of' : 'Imported'} ${summary.file} (${summary.format}${summary.syncId ? `, sync ${summary.syncId}` : ''}) into ${summary.applications.join(', ')}:`,
     `  identities  ${summary.identities} (${summary.added.identities} new)`,
-    `  accounts    ${summary.accounts} (${summary.added.accounts} new, ${summary.removedByKind.accounts} removed)`,
+    `  accounts    ${summary.accounts} (${summary.added.accounts} new, ${summary.removedByKind.accounts} removed, ${summary.orphanedAccounts} human without an identity)`,
     `  groups      ${summary.groups} (${summary.added.groups} new, ${summary.removedByKind.groups} removed)`,
     `  resources   ${summary.resources} (${summary.added.resources} new, ${summary.removedByKind.resources} removed)`,
     `  grants      ${summary.grants} (${summary.added.grants} new, ${summary.removedByKind.grants} removed)`,

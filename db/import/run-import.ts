@@ -68,6 +68,8 @@ export interface ImportSummary {
   /** Rows of the imported applications that were stored but are not in this file any more. */
   removed: number;
   removedByKind: WriteCounts['removed'];
+  /** Human accounts of the imported applications that no identity matched. */
+  orphanedAccounts: number;
   badRows: number;
   badRowDetails: BadRow[];
   warnings: BadRow[];
@@ -286,6 +288,7 @@ export async function importBytes(
         counts.removed.resources +
         counts.removed.grants,
       removedByKind: counts.removed,
+      orphanedAccounts: counts.orphanedAccounts,
       badRows: countBadRows(data.badRows),
       badRowDetails: data.badRows,
       warnings: data.warnings,
@@ -325,6 +328,7 @@ function pendingCounts(data: NormalisedImport): WriteCounts {
     grants: data.grants.length,
     added: zero,
     removed: { accounts: 0, groups: 0, resources: 0, grants: 0 },
+    orphanedAccounts: 0,
   };
 }
 

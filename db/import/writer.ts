@@ -30,6 +30,8 @@ export interface WriteCounts {
     grants: number;
   };
   removed: { accounts: number; groups: number; resources: number; grants: number };
+  /** Human accounts of the imported applications that no identity matched. */
+  orphanedAccounts: number;
 }
 
 export interface WriteOptions {
@@ -92,6 +94,12 @@ export class ImportWriter {
     const principals = await this.principals!;
     const access = await this.access;
     await this.options.beforeCommit?.(this.client, principals.applicationIds);
+    const orphaned = await this.client.query<{ count: string }>(
+      `select count(*) as count from account
+        where application_id = any($1) and identity_id is null
+          and account_type = 'human' and removed_at is null`,
+      [[...principals.applicationIds.values()]],
+    );
     await this.client.query(this.options.dryRun ? 'rollback' : 'commit');
     this.open = false;
     return {
@@ -113,6 +121,7 @@ export class ImportWriter {
         groups: access.groups.removed,
         resources: access.resources.removed,
       },
+      orphanedAccounts: Number(orphaned.rows[0]?.count ?? 0),
     };
   }
 

@@ -22,7 +22,10 @@ describe('demo organisation import', () => {
       application: DEMO_DIRECTORY_APPLICATION,
       actor: 'test',
     });
-    await importBytes(db.orm, Buffer.from(demo.grantsCsv), 'demo.grants.csv', { actor: 'test' });
+    const summary = await importBytes(db.orm, Buffer.from(demo.grantsCsv), 'demo.grants.csv', {
+      actor: 'test',
+    });
+    expect(summary.orphanedAccounts).toBe(manifest.cases.orphanedAccounts);
 
     const applicationGrants = `from "grant" g join account a on a.id = g.account_id join application ap on ap.id = a.application_id
        where ap.key in ('github', 'aws', 'workday') and g.removed_at is null`;
