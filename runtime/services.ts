@@ -1,7 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConnectorRegistry } from '../activities/connectors/registry.js';
 import { createActivities } from '../activities/index.js';
@@ -61,10 +61,12 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
 
   const services: Services = { orm, client, stop: async () => undefined };
   let workerRun: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
 
   if (options.runWorker) {
     installTemporalRuntime(log.child({ component: 'worker' }));
     const connection = await connectWorker(temporalConfig, options.temporalAddress);
+    workerConnection = connection;
     const worker = await createWorker({
       connection,
       namespace: temporalConfig.namespace,
@@ -114,6 +116,8 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
       if (services.worker.getState() === 'RUNNING') services.worker.shutdown();
       await workerRun?.catch(() => undefined);
     }
+    // A native connection left open keeps the process alive after everything else stopped.
+    await workerConnection?.close();
     await client.connection.close();
     await orm.close();
   };

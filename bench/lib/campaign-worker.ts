@@ -18,8 +18,9 @@ installTemporalRuntime(quiet);
 const orm = await createOrm(env.DATABASE_URL!, { pool: { min: 0, max: 20 } });
 
 let opened: { type: string; id: string; at: number }[] = [];
+const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
 const worker = await Worker.create({
-  connection: await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! }),
+  connection,
   taskQueue: env.TASK_QUEUE!,
   workflowBundle: { codePath: env.WORKFLOW_BUNDLE! },
   activities: createActivities({
@@ -61,5 +62,7 @@ process.on('message', (message: { kind?: string }) => {
 process.send?.({ kind: 'ready' });
 await worker.run();
 clearInterval(reporter);
+// An open native connection keeps the process alive after the worker stops.
+await connection.close();
 await orm.close();
 process.disconnect?.();

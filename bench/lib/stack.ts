@@ -60,14 +60,16 @@ export async function startBenchStack(
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   let worker: Worker | undefined;
+  let nativeConnection: NativeConnection | undefined;
   let running: Promise<void> | undefined;
   if (options.runWorker !== false) {
     const bundle = await bundleWorkflowCode({
       workflowsPath,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
     });
+    nativeConnection = await NativeConnection.connect({ address: server.address });
     worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: server.address }),
+      connection: nativeConnection,
       taskQueue,
       workflowBundle: bundle,
       activities: createActivities({
@@ -91,6 +93,8 @@ export async function startBenchStack(
       stopping = true;
       worker?.shutdown();
       await running;
+      // An open native connection keeps Node running after everything else has stopped.
+      await nativeConnection?.close();
       await client.connection.close();
       await orm.close(true);
       const cleanup = new pg.Client({ connectionString: ADMIN_URL });
@@ -98,9 +102,6 @@ export async function startBenchStack(
       await cleanup.query(`drop database if exists ${name} with (force)`);
       await cleanup.end();
       await server.stop();
-      // A native handle sometimes outlives the shutdown and keeps Node running after the
-      // results are printed. This unreferenced timer ends such a process 5 s later.
-      setTimeout(() => process.exit(process.exitCode ?? 0), 5_000).unref();
     },
   };
 }

@@ -35,6 +35,7 @@ let server: DevServer;
 let client: Client;
 let worker: Worker;
 let running: Promise<void>;
+let nativeConnection: NativeConnection | undefined;
 
 function startServer() {
   return startDevServer({
@@ -55,8 +56,9 @@ beforeAll(async () => {
   port = await findFreePort();
   server = await startServer();
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  nativeConnection = await NativeConnection.connect({ address: server.address });
   worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: server.address }),
+    connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({
@@ -72,6 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await running?.catch(() => undefined);
+  await nativeConnection?.close();
   await client?.connection.close();
   await server?.stop();
   await rm(folder, { recursive: true, force: true });

@@ -44,12 +44,13 @@ export function useTemporalWorker(
 ): TemporalHarness {
   const harness = {} as TemporalHarness;
   let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
   beforeAll(async () => {
     installQuietRuntime();
     const address = inject('temporalAddress');
     harness.client = new Client({ connection: await Connection.connect({ address }) });
     harness.taskQueue = uniqueId('tq');
-    const nativeConnection = await NativeConnection.connect({ address });
+    nativeConnection = await NativeConnection.connect({ address });
     harness.worker = await Worker.create({
       connection: nativeConnection,
       taskQueue: harness.taskQueue,
@@ -62,6 +63,7 @@ export function useTemporalWorker(
   afterAll(async () => {
     if (harness.worker && harness.worker.getState() === 'RUNNING') harness.worker.shutdown();
     await running;
+    await nativeConnection?.close();
     await harness.client?.connection.close();
   });
   return harness;

@@ -12,8 +12,9 @@ import { installTemporalRuntime } from '../../runtime/temporal-runtime.js';
 const env = process.env;
 installTemporalRuntime(logger);
 const orm = await createOrm(env.DATABASE_URL!);
+const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
 const worker = await Worker.create({
-  connection: await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! }),
+  connection,
   taskQueue: env.TASK_QUEUE!,
   workflowBundle: { codePath: env.WORKFLOW_BUNDLE! },
   activities: createActivities({
@@ -25,4 +26,5 @@ const worker = await Worker.create({
 });
 process.stdout.write('worker ready\n');
 await worker.run();
+await connection.close();
 await orm.close();
