@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recert } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
@@ -9,22 +9,22 @@ import { seedOrganisation } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 
-async function policyFile(name: string, fallback: string): Promise<string> {
+/** Writes a policy named `name` with `body` (the lines after its name) to a fresh folder. */
+async function writePolicy(name: string, body: string[]): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'recert-policy-')), `${name}.yaml`);
-  await writeFile(
-    file,
-    [
-      `name: ${name}`,
-      'steps:',
-      '  - name: Manager review',
-      '    reviewer: { kind: manager }',
-      `    fallbackReviewerEmails: [${fallback}]`,
-      '    due: 14d',
-      'revocation: { mode: manual }',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(file, [`name: ${name}`, ...body, ''].join('\n'));
   return file;
+}
+
+function policyFile(name: string, fallback: string): Promise<string> {
+  return writePolicy(name, [
+    'steps:',
+    '  - name: Manager review',
+    '    reviewer: { kind: manager }',
+    `    fallbackReviewerEmails: [${fallback}]`,
+    '    due: 14d',
+    'revocation: { mode: manual }',
+  ]);
 }
 
 describe('recert policy publish', () => {
@@ -55,21 +55,15 @@ describe('recert policy publish', () => {
 
   it('rejects an invalid file with exit 1', { timeout: 60_000 }, async () => {
     const name = `policy-${randomBytes(4).toString('hex')}`;
-    const file = join(await mkdtemp(join(tmpdir(), 'recert-policy-')), `${name}.yaml`);
-    await writeFile(
-      file,
-      [
-        `name: ${name}`,
-        'steps:',
-        '  - name: Boss review',
-        '    reviewer: { kind: boss }',
-        '    due: 7d',
-        '  - name: Second review',
-        '    due: 7d',
-        'revocation: { mode: manual }',
-        '',
-      ].join('\n'),
-    );
+    const file = await writePolicy(name, [
+      'steps:',
+      '  - name: Boss review',
+      '    reviewer: { kind: boss }',
+      '    due: 7d',
+      '  - name: Second review',
+      '    due: 7d',
+      'revocation: { mode: manual }',
+    ]);
 
     const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
     expect(result.code).toBe(1);
@@ -82,21 +76,14 @@ describe('recert policy publish', () => {
 
   it('warns about an unknown connector', { timeout: 60_000 }, async () => {
     const name = `policy-${randomBytes(4).toString('hex')}`;
-    const folder = await mkdtemp(join(tmpdir(), 'recert-policy-'));
-    const file = join(folder, `${name}.yaml`);
-    await writeFile(
-      file,
-      [
-        `name: ${name}`,
-        'steps:',
-        '  - name: Manager review',
-        '    reviewer: { kind: manager }',
-        '    due: 14d',
-        'revocation: { mode: automatic, connector: okta-scim }',
-        '',
-      ].join('\n'),
-    );
-    const connectors = join(folder, 'connectors.yaml');
+    const file = await writePolicy(name, [
+      'steps:',
+      '  - name: Manager review',
+      '    reviewer: { kind: manager }',
+      '    due: 14d',
+      'revocation: { mode: automatic, connector: okta-scim }',
+    ]);
+    const connectors = join(dirname(file), 'connectors.yaml');
     await writeFile(
       connectors,
       'connectors:\n  github-scim: { type: scim, baseUrl: "http://127.0.0.1:1/scim/v2", tokenEnv: GITHUB_SCIM_TOKEN }\n',
