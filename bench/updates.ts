@@ -57,8 +57,8 @@ try {
       }),
     );
 
-    // Each series waits for the workflows of the one before to finish, so the work a certify
-    // leaves behind (projection write, completion) is not counted against the next series.
+    // Each series waits for the previous one's workflows to finish, so their leftover work
+    // (projection writes, completions) does not slow the next series.
     const settle = (ids: string[]) =>
       measure(ids.length, 16, (i) => stack.client.workflow.getHandle(ids[i]!).result());
     const review = await measure(

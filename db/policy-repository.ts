@@ -22,7 +22,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Validates raw policy content and returns the definition, or throws PolicyError. */
 /** Reads the value at a Zod issue's path in the parsed file, for the message. */
 function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   let value = raw;
@@ -50,6 +49,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   return issue.message;
 }
 
+/** Validates raw policy content and returns the definition, or throws PolicyError. */
 export function parsePolicyDefinition(raw: unknown, source = 'policy'): PolicyDefinition {
   const result = policyDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;

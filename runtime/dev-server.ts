@@ -44,12 +44,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     namespace,
     '--log-level',
     'warn',
-    // The dev server picks its own metrics port, which can collide between parallel runs.
     // An activity scheduled by a workflow task on this worker's queue comes back in the reply
     // to that task instead of through matching. Every transition's projection write is such an
     // activity, so this shortens the work each decision leaves on the server.
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
+    // The dev server picks its own metrics port, which can collide between parallel runs.
     '--metrics-port',
     String(await findFreePort()),
     ...devServerSearchAttributeArgs(),

@@ -15,7 +15,7 @@ export interface SmokeState {
 export const incrementSignal = defineSignal<[{ by: number }]>('increment');
 export const finishSignal = defineSignal<[]>('finish');
 export const addUpdate = defineUpdate<SmokeState, [{ amount: number }]>('add');
-/** Adds and finishes, so the update's workflow task also completes the workflow. */
+/** An update that adds, then completes the workflow in the same workflow task. */
 export const addAndFinishUpdate = defineUpdate<SmokeState, [{ amount: number }]>('addAndFinish');
 export const getStateQuery = defineQuery<SmokeState>('getState');
 

@@ -162,12 +162,12 @@ export class ImportFileError extends Error {
   }
 }
 
-/** A file with bad rows, imported without `--skip-bad-rows`; nothing was written. */
 /** Counts the rows behind bad-row entries, since a row has one entry per bad field. */
 export function countBadRows(badRows: BadRow[]): number {
   return new Set(badRows.map((row) => `${row.file}\n${row.location}`)).size;
 }
 
+/** A file with bad rows, imported without `--skip-bad-rows`; nothing was written. */
 export class BadRowsError extends Error {
   override name = 'BadRowsError';
   constructor(
