@@ -46,6 +46,18 @@ export class ConnectorRegistry {
   }
 }
 
+/** Reads and validates the connector file, naming the file and field of each problem. */
+async function readConnectorFile(file: string): Promise<z.infer<typeof fileSchema>> {
+  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${file}: ${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new Error(`Invalid connector configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
 /**
  * Returns the connector names in the file named by `RECERT_CONNECTORS`, without reading their
  * secrets, or undefined when the variable is not set. Used to check policies before publishing.
@@ -54,9 +66,7 @@ export async function configuredConnectorNames(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string[] | undefined> {
   const file = env.RECERT_CONNECTORS;
-  if (!file) return undefined;
-  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
-  return parsed.success ? Object.keys(parsed.data.connectors) : [];
+  return file ? Object.keys((await readConnectorFile(file)).connectors) : undefined;
 }
 
 /**
@@ -68,13 +78,9 @@ export async function loadConnectorRegistry(
 ): Promise<ConnectorRegistry> {
   const file = env.RECERT_CONNECTORS;
   if (!file) return ConnectorRegistry.empty();
-  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${file}: ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid connector configuration:\n${problems.join('\n')}`);
-  }
+  const config = await readConnectorFile(file);
   const connectors: Connector[] = [];
-  for (const [name, spec] of Object.entries(parsed.data.connectors)) {
+  for (const [name, spec] of Object.entries(config.connectors)) {
     const secretName = spec.type === 'scim' ? spec.tokenEnv : spec.secretEnv;
     const secret = env[secretName];
     if (!secret)
@@ -87,9 +93,9 @@ export async function loadConnectorRegistry(
             name,
             baseUrl: spec.baseUrl,
             token: secret,
-            allowlist: parsed.data.allowlist,
+            allowlist: config.allowlist,
           })
-        : createWebhookConnector({ name, url: spec.url, secret, allowlist: parsed.data.allowlist }),
+        : createWebhookConnector({ name, url: spec.url, secret, allowlist: config.allowlist }),
     );
   }
   return ConnectorRegistry.of(...connectors);

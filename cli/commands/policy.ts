@@ -94,7 +94,9 @@ export async function run(args: string[]): Promise<number> {
           ...(await unknownPolicyEmails(orm.em.fork(), definition)),
           ...(await configuredConnectorNames().then(
             (names) => unknownPolicyConnectors(definition, names),
-            (error: unknown) => [`RECERT_CONNECTORS cannot be read: ${(error as Error).message}`],
+            (error: unknown) => [
+              `RECERT_CONNECTORS could not be checked: ${(error as Error).message}`,
+            ],
           )),
         ];
         for (const warning of warnings) process.stderr.write(`warning: ${file}: ${warning}\n`);

@@ -53,7 +53,7 @@ describe('recert policy publish', () => {
     expect(result.stderr).not.toContain('warning');
   });
 
-  it('rejects an invalid file with exit 1', { timeout: 60_000 }, async () => {
+  it('exits 1 on an invalid file', { timeout: 60_000 }, async () => {
     const name = `policy-${randomBytes(4).toString('hex')}`;
     const file = await writePolicy(name, [
       'steps:',
@@ -106,9 +106,21 @@ describe('recert policy publish', () => {
     expect(unknown.stderr).toContain(
       'revocation.connector: no connector named "okta-scim" in RECERT_CONNECTORS (configured: github-scim)',
     );
+
+    const invalid = join(dirname(file), 'invalid-connectors.yaml');
+    await writeFile(invalid, 'connectors:\n  okta-scim: { type: ftp }\n');
+    const unreadable = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: invalid,
+    });
+    expect(unreadable.code).toBe(0);
+    expect(unreadable.stderr).toContain(
+      'RECERT_CONNECTORS could not be checked: Invalid connector configuration',
+    );
+    expect(unreadable.stderr).toContain(`${invalid}: connectors.okta-scim.type`);
   });
 
-  it('rejects a missing file with exit 1', { timeout: 60_000 }, async () => {
+  it('exits 1 on a missing file', { timeout: 60_000 }, async () => {
     const file = join(tmpdir(), `missing-${randomBytes(4).toString('hex')}.yaml`);
     const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
     expect(result.code).toBe(1);
