@@ -1,6 +1,7 @@
 // Brings up what a benchmark needs on loopback: a Temporal dev server, a fresh PostgreSQL
 // database and a worker with Recert's real activities. Everything stops in `close()`.
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -24,7 +25,22 @@ export interface BenchStack {
   databaseUrl: string;
   taskQueue: string;
   temporalAddress: string;
+  /** CPU seconds used so far by the dev server, PostgreSQL and this process. */
+  cpu(): Promise<CpuReading>;
   close(): Promise<void>;
+}
+
+export interface CpuSeconds {
+  server: number;
+  postgres: number;
+  node: number;
+}
+
+/** A reading of CPU seconds, with PostgreSQL read per backend because backends come and go. */
+export interface CpuReading {
+  server: number;
+  postgres: Map<number, number>;
+  node: number;
 }
 
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -89,6 +105,14 @@ export async function startBenchStack(
     databaseUrl: url.toString(),
     taskQueue,
     temporalAddress: server.address,
+    async cpu() {
+      const usage = process.cpuUsage();
+      return {
+        server: await processCpuSeconds(server.process.pid),
+        postgres: await postgresCpuSeconds(),
+        node: (usage.user + usage.system) / 1e6,
+      };
+    },
     async close() {
       stopping = true;
       worker?.shutdown();
@@ -104,6 +128,52 @@ export async function startBenchStack(
       await server.stop();
     },
   };
+}
+
+const CLOCK_TICKS = 100;
+
+/** User plus system CPU seconds of one process, read from /proc (0 when it is gone). */
+async function processCpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of each process named postgres, by process id. */
+async function postgresCpuSeconds(): Promise<Map<number, number>> {
+  const byPid = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const name = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (name.trim() === 'postgres')
+      byPid.set(Number(entry), await processCpuSeconds(Number(entry)));
+  }
+  return byPid;
+}
+
+/**
+ * Computes the CPU each component used between two readings. PostgreSQL counts the backends
+ * alive at both, which are the pool's connections. A backend that exits in between is left out.
+ */
+export function cpuUsed(before: CpuReading, after: CpuReading): CpuSeconds {
+  let postgres = 0;
+  for (const [pid, seconds] of after.postgres) {
+    const earlier = before.postgres.get(pid);
+    if (earlier !== undefined) postgres += seconds - earlier;
+  }
+  return { server: after.server - before.server, postgres, node: after.node - before.node };
+}
+
+/** CPU per call in milliseconds, for a benchmark's report. */
+export function cpuPerCall(used: CpuSeconds, calls: number): string {
+  const ms = (seconds: number) => ((seconds * 1000) / calls).toFixed(2);
+  return `CPU per call: server ${ms(used.server)} ms, PostgreSQL ${ms(used.postgres)} ms, bench and worker ${ms(used.node)} ms`;
 }
 
 /** Runs `count` calls of `fn` with at most `concurrency` in flight; returns each latency in ms. */
