@@ -32,17 +32,24 @@ export interface ProjectionInput {
 /**
  * Writes a task's projection. Idempotent under retry and out-of-order delivery: the row is
  * replaced only by a newer state version, and log entries are keyed by (task id, seq).
+ * One statement writes both, so they commit together without a transaction round trip.
  */
 export async function projectTask(orm: MikroORM, input: ProjectionInput): Promise<void> {
-  const em = orm.em.fork();
   const row = input.row;
-  await em.transactional(async (tx) => {
-    // Passing the transaction context keeps both statements on the transaction's connection;
-    // without it each statement takes another pool connection, which deadlocks under load.
-    const context = tx.getTransactionContext();
-    const txConnection = tx.getConnection();
-    await txConnection.execute(
-      `insert into review_task as t (id, campaign_id, grant_id, application_id, resource_id, account_id,
+  const entries = input.entries.map((entry) => ({
+    seq: entry.seq,
+    type: entry.type,
+    actor_id: entry.actorId,
+    at: entry.at,
+    step_index: entry.stepIndex,
+    policy_name: entry.policyName,
+    policy_version: entry.policyVersion,
+    comment: entry.comment ?? null,
+    data: entry.data ?? null,
+  }));
+  await orm.em.getConnection().execute(
+    `with task as (
+       insert into review_task as t (id, campaign_id, grant_id, application_id, resource_id, account_id,
          subject_identity_id, status, revocation_status, assignee_id, assignee_ids, step_index, step_name,
          policy_name, policy_version, state_version, risk_level, recommendation, summary, step_due_at,
          created_at, updated_at, closed_at)
@@ -55,57 +62,38 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
          state_version = excluded.state_version, risk_level = excluded.risk_level,
          recommendation = excluded.recommendation, summary = excluded.summary,
          step_due_at = excluded.step_due_at, updated_at = now(), closed_at = excluded.closed_at
-       where t.state_version < excluded.state_version`,
-      [
-        row.taskId,
-        row.campaignId,
-        row.grantId,
-        row.applicationId,
-        row.resourceId,
-        row.accountId,
-        row.subjectIdentityId,
-        row.status,
-        row.revocationStatus,
-        row.assigneeId,
-        JSON.stringify(row.assigneeIds),
-        row.stepIndex,
-        row.stepName,
-        row.policyName,
-        row.policyVersion,
-        row.stateVersion,
-        row.riskLevel,
-        row.recommendation,
-        row.summary,
-        row.stepDueAt,
-        row.closedAt,
-      ],
-      'run',
-      context,
-    );
-    if (input.entries.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = input.entries.map((entry) => {
-      values.push(
-        row.taskId,
-        entry.seq,
-        entry.type,
-        entry.actorId,
-        entry.at,
-        entry.stepIndex,
-        entry.policyName,
-        entry.policyVersion,
-        entry.comment ?? null,
-        entry.data === undefined ? null : JSON.stringify(entry.data),
-      );
-      return '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)';
-    });
-    await txConnection.execute(
-      `insert into task_event (task_id, seq, type, actor_id, at, step_index, policy_name, policy_version, comment, data)
-       values ${tuples.join(', ')}
-       on conflict (task_id, seq) do nothing`,
-      values,
-      'run',
-      context,
-    );
-  });
+       where t.state_version < excluded.state_version
+     )
+     insert into task_event (task_id, seq, type, actor_id, at, step_index, policy_name, policy_version, comment, data)
+     select ?, e.seq, e.type, e.actor_id, e.at, e.step_index, e.policy_name, e.policy_version, e.comment, e.data
+     from jsonb_to_recordset(?::jsonb) as e(seq int, type varchar, actor_id int, at timestamptz,
+       step_index int, policy_name varchar, policy_version int, comment text, data jsonb)
+     on conflict (task_id, seq) do nothing`,
+    [
+      row.taskId,
+      row.campaignId,
+      row.grantId,
+      row.applicationId,
+      row.resourceId,
+      row.accountId,
+      row.subjectIdentityId,
+      row.status,
+      row.revocationStatus,
+      row.assigneeId,
+      JSON.stringify(row.assigneeIds),
+      row.stepIndex,
+      row.stepName,
+      row.policyName,
+      row.policyVersion,
+      row.stateVersion,
+      row.riskLevel,
+      row.recommendation,
+      row.summary,
+      row.stepDueAt,
+      row.closedAt,
+      row.taskId,
+      JSON.stringify(entries),
+    ],
+    'run',
+  );
 }
