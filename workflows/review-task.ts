@@ -5,7 +5,9 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -46,12 +48,20 @@ import {
 } from './task-view.js';
 
 // Projection writes retry until the database is back: the task's story must reach PostgreSQL.
-// They are ordinary activities, not local ones: a local activity keeps the workflow task open,
-// and thousands of tasks starting at once then exceed the workflow task timeout.
-const store = proxyActivities<Activities>({
+// An open task writes through ordinary activities, because a local activity keeps the workflow
+// task open and thousands of tasks starting at once then exceed the workflow task timeout.
+const projectionOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+} as const;
+const store = proxyActivities<Activities>(projectionOptions);
+// A closed task writes through a local activity, so the closing decision, its row and the
+// completion share one workflow task. The update then returns with the row in place, and the
+// server persists once instead of four times (activity result, two workflow task events and
+// the completion).
+const storeOnClose = proxyLocalActivities<Activities>(projectionOptions);
+/** Marks histories whose closed-task projection runs as a local activity. */
+const CLOSED_PROJECTION_LOCAL = 'closed-task-projection-local';
 // Reviewer resolution and notifications give up after a bounded number of attempts so a
 // broken mail provider cannot stall a review; the failure is logged and the task moves on.
 const effects = proxyActivities<Activities>({
@@ -312,7 +322,8 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       publishedAttributes = serialized;
     }
     setCurrentDetails(currentDetails(snapshot));
-    await store.projectTask(projectionInput(snapshot, projectedSeq));
+    const writer = snapshot.closed && patched(CLOSED_PROJECTION_LOCAL) ? storeOnClose : store;
+    await writer.projectTask(projectionInput(snapshot, projectedSeq));
     projectedSeq = snapshot.log.at(-1)?.seq ?? projectedSeq;
     projectedVersion = snapshot.version;
   }
@@ -397,7 +408,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   // Review: run what actions asked for, publish, then wait for the next action or timer.
   for (;;) {
     while (pending.length > 0) await runEffect(pending.shift()!);
-    await publish();
+    if (state.version !== projectedVersion) await publish();
     // An action may have arrived while publishing; run its effects before deciding to stop.
     if (pending.length > 0) continue;
     if (state.closed) break;
@@ -429,9 +440,10 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     revocation = await runRevocation();
   }
 
-  await Promise.all([...background]);
-  await publish();
-  await condition(allHandlersFinished);
+  // Each await costs the SDK a promise stack capture, so only outstanding work is awaited.
+  if (background.size > 0) await Promise.all([...background]);
+  if (state.version !== projectedVersion) await publish();
+  if (!allHandlersFinished()) await condition(allHandlersFinished);
   return { status: state.status, ...(revocation ? { revocation } : {}) };
 
   async function runRevocation(): Promise<RevocationResult> {
