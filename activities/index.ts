@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { PolicyRepository } from '../db/policy-repository.js';
 import type { InsightsSnapshot, Recommendation } from '../workflows/insights.js';
 import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
-import type { TaskSubject } from '../workflows/task-state.js';
+import type { TaskLogEntry, TaskSubject } from '../workflows/task-state.js';
 import { createCampaignActivities } from './campaigns/index.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
@@ -63,6 +63,15 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes the task's `review_task` row and new `task_event` rows (idempotent). */
     async projectTask(input: ProjectionInput): Promise<void> {
       await projectTask(deps.orm, input);
+    },
+
+    /**
+     * Writes a closed task's projection like `projectTask` and returns the log entries. A local
+     * activity's input is not kept in the history, but its result is, in the marker event.
+     */
+    async projectClosedTask(input: ProjectionInput): Promise<TaskLogEntry[]> {
+      await projectTask(deps.orm, input);
+      return input.entries;
     },
 
     async resolveReviewers(input: ResolveReviewersInput) {

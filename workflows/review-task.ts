@@ -322,8 +322,12 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       publishedAttributes = serialized;
     }
     setCurrentDetails(currentDetails(snapshot));
-    const writer = snapshot.closed && patched(CLOSED_PROJECTION_LOCAL) ? storeOnClose : store;
-    await writer.projectTask(projectionInput(snapshot, projectedSeq));
+    const projection = projectionInput(snapshot, projectedSeq);
+    if (snapshot.closed && patched(CLOSED_PROJECTION_LOCAL)) {
+      await storeOnClose.projectClosedTask(projection);
+    } else {
+      await store.projectTask(projection);
+    }
     projectedSeq = snapshot.log.at(-1)?.seq ?? projectedSeq;
     projectedVersion = snapshot.version;
   }

@@ -38,11 +38,23 @@ async function projectedEntries(handle: WorkflowHandle): Promise<TaskLogEntry[]>
   const entries: TaskLogEntry[] = [];
   for (const event of history.events ?? []) {
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'projectTask') continue;
-    const [input] = (scheduled.input?.payloads ?? []).map((payload) =>
-      defaultPayloadConverter.fromPayload<ProjectionInput>(payload),
+    if (scheduled?.activityType?.name === 'projectTask') {
+      const [input] = (scheduled.input?.payloads ?? []).map((payload) =>
+        defaultPayloadConverter.fromPayload<ProjectionInput>(payload),
+      );
+      entries.push(...(input?.entries ?? []));
+    }
+    // A closed task's write is a local activity, whose marker keeps the entries it returned.
+    const marker = event.markerRecordedEventAttributes;
+    const [markerData] = (marker?.details?.data?.payloads ?? []).map((payload) =>
+      defaultPayloadConverter.fromPayload<{ activity_type?: string }>(payload),
     );
-    entries.push(...(input?.entries ?? []));
+    if (markerData?.activity_type === 'projectClosedTask') {
+      const [written] = (marker!.details!.result?.payloads ?? []).map((payload) =>
+        defaultPayloadConverter.fromPayload<TaskLogEntry[]>(payload),
+      );
+      entries.push(...(written ?? []));
+    }
   }
   return entries;
 }
@@ -179,8 +191,8 @@ describe('insights provenance', () => {
     expect(row?.data.shown.recommendation).toEqual(task.recommendation);
     expect(row?.data.recommendationOutcome).toBe('followed');
 
-    // A removal keeps the workflow open for its revocation, so the decision's log entry
-    // reaches the projection through an ordinary activity, whose input the history keeps.
+    // The removal closes the task, so its log entry reaches the projection through a local
+    // activity, and the history keeps the entry in that activity's marker.
     const decided = (await projectedEntries(task.handle)).find((e) => e.type === 'removed');
     expect(decided?.data).toEqual(row?.data);
     expect(await snapshotsInHistory(task.handle)).toContainEqual(task.insights);
