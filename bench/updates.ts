@@ -1,5 +1,6 @@
 // Latency of certify updates on review tasks against updates on a trivial workflow, in one run
 // with the same concurrency. Run: node --import tsx bench/updates.ts
+import type { WorkflowHandle } from '@temporalio/client';
 import { certifyUpdate } from '../workflows/messages.js';
 import { reviewTaskWorkflow } from '../workflows/review-task.js';
 import { addAndFinishUpdate, addUpdate, smokeWorkflow } from '../workflows/smoke.js';
@@ -60,15 +61,17 @@ class Series {
   latencies: number[] = [];
   cpu: CpuSeconds = { server: 0, postgres: 0, node: 0 };
 
+  /** Sends one update to each workflow in `ids`, then waits for them to finish if `settles`. */
   async run(
-    count: number,
+    ids: string[],
     concurrency: number,
-    call: (i: number) => Promise<unknown>,
-    after?: () => Promise<unknown>,
+    send: (handle: WorkflowHandle) => Promise<unknown>,
+    settles = false,
   ) {
     const before = await stack.cpu();
-    this.latencies.push(...(await measure(count, concurrency, call, think)));
-    await after?.();
+    const call = (i: number) => send(stack.client.workflow.getHandle(ids[i]!));
+    this.latencies.push(...(await measure(ids.length, concurrency, call, think)));
+    if (settles) await settle(ids);
     const used = cpuUsed(before, await stack.cpu());
     for (const key of ['server', 'postgres', 'node'] as const) this.cpu[key] += used[key];
   }
@@ -118,32 +121,23 @@ try {
     // completes its workflow.
     const closing = new Series();
     for (let from = 0; from < COUNT; from += BLOCK) {
-      const size = Math.min(BLOCK, COUNT - from);
-      const taskIds = inputs.slice(from, from + size).map((input) => input.taskId);
-      const smoke = smokeIds.slice(from, from + size);
+      const taskIds = inputs.slice(from, from + BLOCK).map((input) => input.taskId);
+      const smoke = smokeIds.slice(from, from + BLOCK);
+      // A task's result comes after its last projection write, so settling counts that work.
       await certify.run(
-        size,
+        taskIds,
         concurrency,
-        (i) =>
-          stack.client.workflow
-            .getHandle(taskIds[i]!)
-            .executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] }),
-        // A task's result comes after its last projection write, so this counts that work too.
-        () => settle(taskIds),
+        (handle) => handle.executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] }),
+        true,
       );
-      await trivial.run(size, concurrency, (i) =>
-        stack.client.workflow
-          .getHandle(smoke[i]!)
-          .executeUpdate(addUpdate, { args: [{ amount: 1 }] }),
+      await trivial.run(smoke, concurrency, (handle) =>
+        handle.executeUpdate(addUpdate, { args: [{ amount: 1 }] }),
       );
       await closing.run(
-        size,
+        smoke,
         concurrency,
-        (i) =>
-          stack.client.workflow
-            .getHandle(smoke[i]!)
-            .executeUpdate(addAndFinishUpdate, { args: [{ amount: 1 }] }),
-        () => settle(smoke),
+        (handle) => handle.executeUpdate(addAndFinishUpdate, { args: [{ amount: 1 }] }),
+        true,
       );
     }
 

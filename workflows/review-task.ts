@@ -57,10 +57,10 @@ const projectionOptions = {
 const store = proxyActivities<Activities>(projectionOptions);
 // A closed task writes through a local activity, so the closing decision, its row and the
 // completion share one workflow task. The update then returns with the row in place, and the
-// server persists once instead of four times (activity result, two workflow task events and
-// the completion).
+// server persists that one workflow task instead of it, the activity result, and the start
+// and completion of a second workflow task.
 const storeOnClose = proxyLocalActivities<Activities>(projectionOptions);
-/** Marks histories whose closed-task projection runs as a local activity. */
+/** Patch id of the change that moved the closed-task projection to a local activity. */
 const CLOSED_PROJECTION_LOCAL = 'closed-task-projection-local';
 // Reviewer resolution and notifications give up after a bounded number of attempts so a
 // broken mail provider cannot stall a review; the failure is logged and the task moves on.
@@ -412,7 +412,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   // Review: run what actions asked for, publish, then wait for the next action or timer.
   for (;;) {
     while (pending.length > 0) await runEffect(pending.shift()!);
-    if (state.version !== projectedVersion) await publish();
+    await publish();
     // An action may have arrived while publishing; run its effects before deciding to stop.
     if (pending.length > 0) continue;
     if (state.closed) break;
@@ -444,10 +444,9 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     revocation = await runRevocation();
   }
 
-  // Each await costs the SDK a promise stack capture, so only outstanding work is awaited.
-  if (background.size > 0) await Promise.all([...background]);
-  if (state.version !== projectedVersion) await publish();
-  if (!allHandlersFinished()) await condition(allHandlersFinished);
+  await Promise.all([...background]);
+  await publish();
+  await condition(allHandlersFinished);
   return { status: state.status, ...(revocation ? { revocation } : {}) };
 
   async function runRevocation(): Promise<RevocationResult> {

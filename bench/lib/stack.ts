@@ -25,7 +25,7 @@ export interface BenchStack {
   databaseUrl: string;
   taskQueue: string;
   temporalAddress: string;
-  /** CPU seconds used so far by the dev server, PostgreSQL and this process. */
+  /** Reads the CPU seconds used so far by the dev server, PostgreSQL and this process. */
   cpu(): Promise<CpuReading>;
   close(): Promise<void>;
 }
@@ -132,7 +132,7 @@ export async function startBenchStack(
 
 const CLOCK_TICKS = 100;
 
-/** User plus system CPU seconds of one process, read from /proc (0 when it is gone). */
+/** Reads the user plus system CPU seconds of one process from /proc, or 0 when it is gone. */
 async function processCpuSeconds(pid: number | undefined): Promise<number> {
   if (pid === undefined) return 0;
   try {
@@ -145,7 +145,7 @@ async function processCpuSeconds(pid: number | undefined): Promise<number> {
   }
 }
 
-/** CPU seconds of each process named postgres, by process id. */
+/** Reads the CPU seconds of each process named postgres, keyed by process id. */
 async function postgresCpuSeconds(): Promise<Map<number, number>> {
   const byPid = new Map<number, number>();
   for (const entry of await readdir('/proc')) {
@@ -170,7 +170,7 @@ export function cpuUsed(before: CpuReading, after: CpuReading): CpuSeconds {
   return { server: after.server - before.server, postgres, node: after.node - before.node };
 }
 
-/** CPU per call in milliseconds, for a benchmark's report. */
+/** Formats the CPU per call in milliseconds for a benchmark's report. */
 export function cpuPerCall(used: CpuSeconds, calls: number): string {
   const ms = (seconds: number) => ((seconds * 1000) / calls).toFixed(2);
   return `CPU per call: server ${ms(used.server)} ms, PostgreSQL ${ms(used.postgres)} ms, bench and worker ${ms(used.node)} ms`;
