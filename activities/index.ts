@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { PolicyRepository } from '../db/policy-repository.js';
 import type { InsightsSnapshot, Recommendation } from '../workflows/insights.js';
 import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
-import type { TaskLogEntry, TaskSubject } from '../workflows/task-state.js';
+import type { RevocationActors, TaskLogEntry, TaskSubject } from '../workflows/task-state.js';
 import { createCampaignActivities } from './campaigns/index.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
@@ -95,11 +95,15 @@ export function createActivities(deps: ActivityDeps) {
       return sendReminderDigests(em(), notifier(), input);
     },
 
-    /** Resolves who approves a removal and who carries out a manual one (the application owners). */
+    /**
+     * Resolves the approvers of a removal and who removes it by hand: the application's active
+     * owners, or the campaign owner when the application has none.
+     */
     async resolveRevocationActors(input: {
       subject: TaskSubject;
       revocation: RevocationPolicy;
-    }): Promise<{ approverIds: number[]; provisionerIds: number[] }> {
+      campaignOwnerId?: number | null;
+    }): Promise<RevocationActors> {
       const approverIds =
         input.revocation.mode === 'approval'
           ? await identityIdsByEmail(em(), input.revocation.approverEmails)
@@ -111,7 +115,21 @@ export function createActivities(deps: ActivityDeps) {
             where o.application_id = ? and i.employment_status <> 'terminated' order by i.id`,
           [input.subject.applicationId],
         );
-      return { approverIds, provisionerIds: rows.map((row) => row.id) };
+      if (rows.length > 0 || input.campaignOwnerId == null) {
+        return { approverIds, provisionerIds: rows.map((row) => row.id) };
+      }
+      const campaignOwner = await em()
+        .getConnection()
+        .execute<{ id: number }[]>(
+          `select id from identity where id = ? and employment_status <> 'terminated'`,
+          [input.campaignOwnerId],
+        );
+      if (campaignOwner.length === 0) return { approverIds, provisionerIds: [] };
+      return {
+        approverIds,
+        provisionerIds: [campaignOwner[0]!.id],
+        provisionersAreCampaignOwner: true,
+      };
     },
 
     /** Removes the access through the named connector; safe to retry with the same key. */

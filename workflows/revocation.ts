@@ -53,7 +53,7 @@ export function checkRevocationAction(
     if (state.status !== 'awaiting_manual')
       return `The removal is not waiting for manual provisioning (status: ${state.status}).`;
     if (!state.provisionerIds.includes(input.actorId))
-      return 'Only an owner of the application can mark this removal as provisioned.';
+      return 'Only the people asked to remove this access by hand (the application owners, or the campaign owner when the application has none) can mark it as provisioned.';
     return undefined;
   }
   if (state.status !== 'pending_approval')
@@ -206,6 +206,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   const actors = await acts.resolveRevocationActors({
     subject: input.subject,
     revocation: input.revocation,
+    campaignOwnerId: input.campaignOwnerId,
   });
   state.approverIds = actors.approverIds;
   state.provisionerIds = actors.provisionerIds;
@@ -235,9 +236,14 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   // Manual provisioning: the application owners remove the access and say so.
   if (provisioning.mode === 'manual') {
     if (actors.provisionerIds.length === 0)
-      return fail('The application has no active owner to remove the access by hand.');
-    await moveTo('awaiting_manual');
-    await notify('manual_provisioning', actors.provisionerIds);
+      return fail(
+        'Neither the application nor the campaign has an active owner to remove the access by hand.',
+      );
+    const ownerNote = actors.provisionersAreCampaignOwner
+      ? 'The application has no active owner, so the campaign owner removes the access by hand.'
+      : undefined;
+    await moveTo('awaiting_manual', ownerNote);
+    await notify('manual_provisioning', actors.provisionerIds, ownerNote);
     await condition(() => decision === 'markProvisioned');
     const last = state.log.at(-1);
     await moveTo(

@@ -55,6 +55,14 @@ export interface RevocationRetry {
   maximumAttempts: number;
 }
 
+/** Approvers of a removal and the people who remove the access by hand. */
+export interface RevocationActors {
+  approverIds: number[];
+  provisionerIds: number[];
+  /** True when the application has no active owner, so the campaign owner removes it by hand. */
+  provisionersAreCampaignOwner?: boolean;
+}
+
 /** Source of a step's assignees. */
 export type AssignedVia = 'rule' | 'fallback' | 'none' | 'reassigned' | 'escalated';
 

@@ -60,6 +60,23 @@ async function removedTask(org: Organisation, revocation: RevocationPolicy) {
   return { handle, revocation: temporal.client.workflow.getHandle(state.revocation!.workflowId) };
 }
 
+async function terminate(...identityIds: number[]) {
+  await db.orm.em
+    .fork()
+    .getConnection()
+    .execute(`update identity set employment_status = 'terminated' where id in (?)`, [identityIds]);
+}
+
+function outboxMessages(recipientId: number) {
+  return db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ subject: string; body: string }[]>(
+      'select subject, body from outbox_message where recipient_identity_id = ? order by id',
+      [recipientId],
+    );
+}
+
 async function outboxSubjects(recipientId: number) {
   const rows = await db.orm.em
     .fork()
@@ -155,6 +172,49 @@ describe('revocation', () => {
       .getConnection()
       .execute('select revocation_status from review_task where id = ?', [handle.workflowId]);
     expect(rows).toEqual([{ revocation_status: 'revoked' }]);
+  });
+
+  it('asks the campaign owner without application owners', async () => {
+    const org = await seedOrganisation(db.orm);
+    await terminate(org.ids.appOwner);
+    const { handle, revocation } = await removedTask(org, { mode: 'manual' });
+    const waiting = await eventually(
+      () => revocation.query(getRevocationQuery),
+      (s) => s.status === 'awaiting_manual',
+      { what: 'manual provisioning' },
+    );
+    expect(waiting.provisionerIds).toEqual([org.ids.campaignAdmin]);
+    const [notice] = await eventually(
+      () => outboxMessages(org.ids.campaignAdmin),
+      (rows) => rows.some((row) => row.subject.startsWith('Remove access by hand')),
+      { what: 'the campaign owner notice' },
+    );
+    expect(notice!.body).toContain('no active owner');
+
+    const refused = await revocation
+      .executeUpdate(markProvisionedUpdate, { args: [{ actorId: org.ids.appOwner }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    await revocation.executeUpdate(markProvisionedUpdate, {
+      args: [{ actorId: org.ids.campaignAdmin, comment: 'removed in console' }],
+    });
+    expect((await handle.result()).revocation?.status).toBe('revoked');
+    const state = await handle.query(getTaskQuery);
+    const handOver = state.log.find(
+      (e) => e.type === 'revocation_updated' && e.data?.status === 'awaiting_manual',
+    );
+    expect(String(handOver?.data?.detail)).toContain('campaign owner removes the access');
+  });
+
+  it('fails without any active owner', async () => {
+    const org = await seedOrganisation(db.orm);
+    await terminate(org.ids.appOwner, org.ids.campaignAdmin);
+    const { handle } = await removedTask(org, { mode: 'manual' });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('failed');
+    expect(outcome.revocation?.detail).toContain(
+      'Neither the application nor the campaign has an active owner',
+    );
   });
 
   it('revokes once when the connector fails twice then succeeds', async () => {
