@@ -15,6 +15,7 @@ import {
   certifyUpdate,
 } from '../../workflows/messages.js';
 import {
+  outboxMessages,
   publishPolicy,
   seedOrganisation,
   step,
@@ -42,15 +43,7 @@ function reason(error: unknown) {
   return String((error as WorkflowUpdateFailedError).cause?.message);
 }
 
-async function outbox(recipientId: number) {
-  return db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ subject: string; body: string }[]>(
-      'select subject, body from outbox_message where recipient_identity_id = ? order by id',
-      [recipientId],
-    );
-}
+const outbox = (recipientId: number) => outboxMessages(db.orm, recipientId);
 
 describe('review task admin and reviewer actions', () => {
   it('reassigns to another identity and notifies both', async () => {

@@ -14,6 +14,7 @@ import type { RevocationPolicy } from '../../workflows/policy.js';
 import { useFakeScim } from '../support/fake-scim.js';
 import { useFakeWebhook } from '../support/fake-webhook.js';
 import {
+  outboxMessages,
   publishPolicy,
   seedOrganisation,
   step,
@@ -67,24 +68,8 @@ async function terminate(...identityIds: number[]) {
     .execute(`update identity set employment_status = 'terminated' where id in (?)`, [identityIds]);
 }
 
-function outboxMessages(recipientId: number) {
-  return db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ subject: string; body: string }[]>(
-      'select subject, body from outbox_message where recipient_identity_id = ? order by id',
-      [recipientId],
-    );
-}
-
 async function outboxSubjects(recipientId: number) {
-  const rows = await db.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ subject: string }[]>(
-      'select subject from outbox_message where recipient_identity_id = ? order by id',
-      [recipientId],
-    );
+  const rows = await outboxMessages(db.orm, recipientId);
   return rows.map((r) => r.subject);
 }
 
@@ -185,7 +170,7 @@ describe('revocation', () => {
     );
     expect(waiting.provisionerIds).toEqual([org.ids.campaignAdmin]);
     const [notice] = await eventually(
-      () => outboxMessages(org.ids.campaignAdmin),
+      () => outboxMessages(db.orm, org.ids.campaignAdmin),
       (rows) => rows.some((row) => row.subject.startsWith('Remove access by hand')),
       { what: 'the campaign owner notice' },
     );

@@ -148,3 +148,14 @@ export function taskInput(
     ...overrides,
   };
 }
+
+/** Messages stored in the outbox for one identity, oldest first. */
+export function outboxMessages(orm: MikroORM, recipientId: number) {
+  return orm.em
+    .fork()
+    .getConnection()
+    .execute<{ subject: string; body: string }[]>(
+      'select subject, body from outbox_message where recipient_identity_id = ? order by id',
+      [recipientId],
+    );
+}
