@@ -444,9 +444,11 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     revocation = await runRevocation();
   }
 
-  await Promise.all([...background]);
-  await publish();
-  await condition(allHandlersFinished);
+  // Each await below runs only when it has work: the SDK captures a stack trace for every
+  // promise a workflow creates, and a closing decision usually has nothing left to wait for.
+  if (background.size > 0) await Promise.all([...background]);
+  if (state.version !== projectedVersion) await publish();
+  if (!allHandlersFinished()) await condition(allHandlersFinished);
   return { status: state.status, ...(revocation ? { revocation } : {}) };
 
   async function runRevocation(): Promise<RevocationResult> {
