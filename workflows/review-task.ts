@@ -62,6 +62,8 @@ const store = proxyActivities<Activities>(projectionOptions);
 const storeOnClose = proxyLocalActivities<Activities>(projectionOptions);
 /** Patch id of the change that moved the closed-task projection to a local activity. */
 const CLOSED_PROJECTION_LOCAL = 'closed-task-projection-local';
+/** Patch id of the change that keeps a step's due time when "process now" re-resolves it. */
+const PROCESS_NOW_KEEPS_DUE = 'process-now-keeps-due-time';
 // Reviewer resolution and notifications give up after a bounded number of attempts so a
 // broken mail provider cannot stall a review; the failure is logged and the task moves on.
 const effects = proxyActivities<Activities>({
@@ -201,6 +203,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     // An action during the activity moved the task to another step, which queued its own resolution.
     if (token !== stepToken() || state.closed) return;
     const now = new Date();
+    const started = { stepStartedAt: state.stepStartedAt, stepDueAt: state.stepDueAt };
     state = assignStep(
       state,
       resolved.assigneeIds,
@@ -209,6 +212,11 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       dueAt(step, now),
       resolved.reason,
     );
+    // Only "process now" re-resolves a step that already has a due time. A repair must not
+    // move the deadline or restart the step's reminder and escalation timers.
+    if (started.stepDueAt !== null && patched(PROCESS_NOW_KEEPS_DUE)) {
+      state = { ...state, ...started };
+    }
     notify('assigned', resolved.assigneeIds);
   }
 

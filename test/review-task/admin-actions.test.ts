@@ -231,16 +231,18 @@ describe('review task admin and reviewer actions', () => {
   it('processes a task now', async () => {
     const org = await seedOrganisation(db.orm);
     const { handle } = await openTask(org);
-    const before = (await handle.query(getTaskQuery)).log.filter(
-      (e) => e.type === 'assigned',
-    ).length;
+    const first = await handle.query(getTaskQuery);
+    const before = first.log.filter((e) => e.type === 'assigned').length;
+    expect(first.stepDueAt).not.toBeNull();
     await handle.executeUpdate(processNowUpdate, { args: [{ actorId: org.ids.superAdmin }] });
-    await until(
+    const after = await until(
       handle,
       (s) =>
         s.log.filter((e) => e.type === 'assigned').length === before + 1 && !s.resolvingReviewers,
       'a fresh assignment',
     );
+    expect(after.stepDueAt).toBe(first.stepDueAt);
+    expect(after.stepStartedAt).toBe(first.stepStartedAt);
     await eventually(
       () => outbox(org.ids.manager),
       (rows) => rows.filter((r) => r.subject.startsWith('Access review')).length >= 2,
