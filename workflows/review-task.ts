@@ -30,6 +30,7 @@ import {
   currentStep,
   escalate,
   recordRejected,
+  recordRevocationProgress,
   recordSystem,
   reduce,
   replacePolicy,
@@ -146,7 +147,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   setHandler(revocationProgressSignal, (progress) => {
     if (!state.revocation) return;
     const now = new Date();
-    state = recordSystem(
+    state = recordRevocationProgress(
       {
         ...state,
         revocation: {
@@ -157,9 +158,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
         },
       },
       now,
-      'revocation_updated',
-      { status: progress.status, detail: progress.detail ?? null, actorId: progress.actorId },
-      progress.comment,
+      progress,
     );
   });
 

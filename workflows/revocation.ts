@@ -248,7 +248,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     const last = state.log.at(-1);
     await moveTo(
       'revoked',
-      'Marked as provisioned by an application owner.',
+      'Marked as provisioned.',
       last?.actorId ?? null,
       last?.comment,
     );

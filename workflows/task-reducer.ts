@@ -448,6 +448,21 @@ export function recordSystem(
   });
 }
 
+/**
+ * Records revocation progress under its actor: the approver, or the person who marked the
+ * removal as provisioned. Connector progress has no actor and becomes a system entry.
+ */
+export function recordRevocationProgress(
+  state: TaskState,
+  now: Date,
+  progress: { status: string; detail?: string; actorId?: number | null; comment?: string },
+): TaskState {
+  return record(state, now, 'revocation_updated', progress.actorId ?? null, {
+    data: { status: progress.status, detail: progress.detail ?? null },
+    ...(progress.comment ? { comment: progress.comment } : {}),
+  });
+}
+
 /** Hands an overdue step to its escalation targets. */
 export function escalate(state: TaskState, targetIds: number[], now: Date): TaskState {
   const next = record(state, now, 'escalated', null, {

@@ -70,7 +70,7 @@ function compose(input: NotifyTaskInput, link: string): { subject: string; text:
     case 'manual_provisioning':
       return {
         subject: `Remove access by hand: ${grant}`,
-        text: `${input.detail ? `${input.detail}\n` : ''}Please remove ${grant} in ${input.subject.applicationName}, then mark it as done here: ${link}`,
+        text: `${input.detail ? `${input.detail}\n` : ''}Please remove ${grant}, then mark it as done here: ${link}`,
       };
     case 'revocation_failed':
       return {

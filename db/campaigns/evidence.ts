@@ -114,6 +114,8 @@ export function taskColumns(steps: number): Column[] {
                with ordinality r(value, ord))`,
     ),
     plain('recommendation_outcome', `ld.data->>'recommendationOutcome'`),
+    text('assignee_names', 'asg.names'),
+    text('assignee_emails', 'asg.emails'),
     plain('final_outcome', `coalesce(t.status, 'not_started')`),
     plain('closed_at', isoSql('t.closed_at')),
     plain(
@@ -126,10 +128,26 @@ export function taskColumns(steps: number): Column[] {
     plain('revocation_outcome', 't.revocation_status'),
     plain('revocation_updated_at', isoSql('rv.at')),
     text('revocation_detail', 'rv.detail'),
+    text('revocation_actor_name', 'rv.actor_name'),
+    text('revocation_actor_email', 'rv.actor_email'),
+    text('revocation_comment', 'rv.comment'),
     text('policy_name', 'coalesce(t.policy_name, c.policy_name)'),
     plain('policy_version', 'coalesce(t.policy_version, c.policy_version)'),
   ];
 }
+
+// Selects the assignees of the latest assignment, reassignment or escalation, so a task that
+// closed without a decision still names its reviewers. An escalation without targets keeps
+// the step's assignees, so the query skips it.
+const latestAssigneesSql = `
+      select string_agg(i.display_name, '; ' order by a.ord) as names,
+             string_agg(i.email, '; ' order by a.ord) as emails
+        from (select coalesce(e.data->'assigneeIds', e.data->'to') as ids from task_event e
+               where e.task_id = cg.task_id and e.type in ('assigned', 'reassigned', 'escalated')
+                 and not (e.type = 'escalated' and jsonb_array_length(e.data->'to') = 0)
+               order by e.seq desc limit 1) latest
+        cross join lateral jsonb_array_elements_text(latest.ids) with ordinality a(id, ord)
+        join identity i on i.id = a.id::int`;
 
 function tasksQuery(campaignId: number, steps: number): string {
   const columns = taskColumns(steps);
@@ -148,9 +166,12 @@ function tasksQuery(campaignId: number, steps: number): string {
        where e.task_id = cg.task_id and e.type = 'closed_by_campaign'
        order by e.seq desc limit 1) cc on true
     left join lateral (
-      select e.at, e.data->>'detail' as detail from task_event e
+      select e.at, e.data->>'detail' as detail, e.comment,
+             i.display_name as actor_name, i.email as actor_email
+        from task_event e left join identity i on i.id = e.actor_id
        where e.task_id = cg.task_id and e.type in ('revocation_started', 'revocation_updated')
        order by e.seq desc limit 1) rv on true
+    left join lateral (${latestAssigneesSql}) asg on true
    where cg.campaign_id = ${campaignId}
    order by cg.seq`;
 }

@@ -19,7 +19,7 @@ import {
   remindReviewers,
 } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
-import { getTaskQuery } from '../../workflows/messages.js';
+import { getTaskQuery, markProvisionedUpdate } from '../../workflows/messages.js';
 import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
@@ -293,6 +293,23 @@ describe('campaign lifecycle', () => {
       ([row]) => row?.revocation_status === 'awaiting_manual',
       { what: 'the removal to wait for manual provisioning' },
     );
+    await temporal.client.workflow
+      .getHandle(`${ids[1]}/revocation`)
+      .executeUpdate(markProvisionedUpdate, {
+        args: [{ actorId: org.owner, comment: 'removed, ticket OPS-1' }],
+      });
+    await eventually(
+      () =>
+        db.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ revocation_status: string | null }[]>(
+            'select revocation_status from review_task where id = ?',
+            [ids[1]],
+          ),
+      ([row]) => row?.revocation_status === 'revoked',
+      { what: 'the manual removal to be projected' },
+    );
 
     const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
     const result = await exportEvidence(db.orm, campaignId, folder, 'cli:test');
@@ -336,9 +353,26 @@ describe('campaign lifecycle', () => {
       step_1_decision: 'remove',
       step_1_comment: `'-left the team`,
       final_outcome: 'removed',
-      revocation_outcome: 'awaiting_manual',
+      revocation_outcome: 'revoked',
+      revocation_actor_email: org.emails.owner,
+      revocation_comment: 'removed, ticket OPS-1',
     });
     expect(tasks[2]).toMatchObject({ final_outcome: 'open', step_1_decision: '' });
+    expect(tasks.map((row) => row.assignee_emails)).toEqual([
+      org.emails.reviewer,
+      org.emails.reviewer,
+      org.emails.reviewer,
+    ]);
+    const log = parse(await readFile(join(folder, manifest.files[1]!.name)), {
+      columns: true,
+    }) as Record<string, string>[];
+    const provisioned = log.find(
+      (row) =>
+        row.task_id === ids[1] &&
+        row.type === 'revocation_updated' &&
+        row.data?.includes('"revoked"'),
+    );
+    expect(provisioned?.actor_email).toBe(org.emails.owner);
 
     const [audit] = await db.orm.em
       .fork()

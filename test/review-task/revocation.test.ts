@@ -175,6 +175,7 @@ describe('revocation', () => {
       { what: 'the campaign owner notice' },
     );
     expect(notice!.body).toContain('no active owner');
+    expect(notice!.body.split(org.subject.applicationName)).toHaveLength(2);
 
     const refused = await revocation
       .executeUpdate(markProvisionedUpdate, { args: [{ actorId: org.ids.appOwner }] })
