@@ -139,6 +139,13 @@ export async function readTask(
   timeoutMs = 3_000,
 ): Promise<TaskReadResult> {
   const handle: WorkflowHandle = client.workflow.getHandle(taskId);
+  // Temporal removes a deleted execution some time after the request, and until then the
+  // terminated workflow still returns query results.
+  const [deleted] = await orm.em
+    .fork()
+    .getConnection()
+    .execute(`select 1 from task_event where task_id = ? and type = 'deleted' limit 1`, [taskId]);
+  if (deleted) return { source: 'missing' };
   try {
     const state = await Promise.race([
       handle.query(getTaskQuery),
@@ -206,7 +213,32 @@ export async function deleteTask(
   } catch (error) {
     if (!/not found/i.test((error as Error).message)) throw error;
   }
-  await orm.em.fork().getConnection().execute('delete from review_task where id = ?', [taskId]);
+  // The row is deleted and the task log gains a last entry with the actor and reason, so
+  // campaign counts and evidence show the task as deleted instead of as never started.
+  const actorId = /^identity:(\d+)$/.exec(options.actor.label)?.[1];
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `with gone as (delete from review_task where id = ? returning id),
+            last as (select policy_name, policy_version, seq from task_event
+                      where task_id = ? order by seq desc limit 1)
+       insert into task_event (task_id, seq, type, actor_id, at, step_index, policy_name,
+         policy_version, comment, data)
+       select ?, coalesce((select seq from last), 0) + 1, 'deleted', ?, now(), null,
+              coalesce((select policy_name from last), ''),
+              coalesce((select policy_version from last), 0), ?, ?::jsonb
+       where not exists (select 1 from task_event where task_id = ? and type = 'deleted')`,
+      [
+        taskId,
+        taskId,
+        taskId,
+        actorId ? Number(actorId) : null,
+        options.reason,
+        JSON.stringify({ actor: options.actor.label }),
+        taskId,
+      ],
+    );
   await recordAudit(orm, {
     actor: options.actor.label,
     action: 'task.delete',

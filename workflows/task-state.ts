@@ -114,7 +114,9 @@ export type TaskLogType =
   | 'closed_by_campaign'
   | 'revocation_started'
   | 'revocation_updated'
-  | 'rejected';
+  | 'rejected'
+  /** Written by the delete operation, not the workflow: the task's execution is gone. */
+  | 'deleted';
 
 /** The durable state of one review task, returned by the `getTask` query. */
 export interface TaskState {

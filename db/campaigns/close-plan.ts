@@ -27,14 +27,16 @@ export function outcomeSql(rule: NoResponseRule): string {
 /**
  * Selects every task of the campaign that is open, or started but not yet projected, with the
  * outcome `rule` gives it, in launch order. Reads the snapshot, so a task whose projection
- * row is missing is still closed.
+ * row is missing is still closed, unless an administrator deleted it.
  */
 export function openTasksSql(rule: NoResponseRule): string {
   return `select cg.seq, cg.task_id, cg.grant_id, cg.application_id, cg.application_name,
          cg.resource_id, cg.resource_name, cg.subject_name, cg.principal_name,
          t.recommendation, ${outcomeSql(rule)} as outcome
     from campaign_grant cg left join review_task t on t.id = cg.task_id
-   where cg.campaign_id = ? and coalesce(t.status, 'open') = 'open'`;
+   where cg.campaign_id = ? and coalesce(t.status, 'open') = 'open'
+     and (t.id is not null or not exists (
+       select 1 from task_event d where d.task_id = cg.task_id and d.type = 'deleted'))`;
 }
 
 /** One open task and what closing now would do to it. */

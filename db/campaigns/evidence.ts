@@ -116,11 +116,15 @@ export function taskColumns(steps: number): Column[] {
     plain('recommendation_outcome', `ld.data->>'recommendationOutcome'`),
     text('assignee_names', 'asg.names'),
     text('assignee_emails', 'asg.emails'),
-    plain('final_outcome', `coalesce(t.status, 'not_started')`),
-    plain('closed_at', isoSql('t.closed_at')),
+    plain(
+      'final_outcome',
+      `coalesce(t.status, case when del.at is not null then 'deleted' end, 'not_started')`,
+    ),
+    plain('closed_at', isoSql('coalesce(t.closed_at, del.at)')),
     plain(
       'closed_by',
-      `case when t.status is null or t.status = 'open' then null
+      `case when del.at is not null and t.id is null then 'super_admin'
+            when t.status is null or t.status = 'open' then null
             when cc.outcome is not null then 'campaign_rule'
             when t.status = 'canceled' then 'super_admin' else 'reviewer' end`,
     ),
@@ -172,6 +176,9 @@ function tasksQuery(campaignId: number, steps: number): string {
        where e.task_id = cg.task_id and e.type in ('revocation_started', 'revocation_updated')
        order by e.seq desc limit 1) rv on true
     left join lateral (${latestAssigneesSql}) asg on true
+    left join lateral (
+      select e.at from task_event e where e.task_id = cg.task_id and e.type = 'deleted'
+       limit 1) del on true
    where cg.campaign_id = ${campaignId}
    order by cg.seq`;
 }
@@ -320,7 +327,9 @@ export async function writeEvidence(
     );
     const taskLog = await copyToFile(client, taskLogQuery(campaignId), join(outDir, names.taskLog));
     const { rows: outcomes } = await client.query<{ outcome: string; count: string }>(
-      `select coalesce(t.status, 'not_started') as outcome, count(*) as count
+      `select coalesce(t.status, case when exists (
+                select 1 from task_event e where e.task_id = cg.task_id and e.type = 'deleted')
+              then 'deleted' end, 'not_started') as outcome, count(*) as count
          from campaign_grant cg left join review_task t on t.id = cg.task_id
         where cg.campaign_id = $1 group by 1 order by 1`,
       [campaignId],

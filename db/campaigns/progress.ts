@@ -131,7 +131,8 @@ export async function campaignProgress(
   );
   const byApplication = await db.execute<Record<string, string | number>[]>(
     `select cg.application_id, min(cg.application_name) as application_name, count(*) as total,
-            count(*) filter (where t.status = 'open' or t.id is null) as open,
+            count(*) filter (where t.status = 'open' or (t.id is null and not exists (
+              select 1 from task_event d where d.task_id = cg.task_id and d.type = 'deleted'))) as open,
             count(*) filter (where t.status = 'certified') as certified,
             count(*) filter (where t.status = 'removed') as removed,
             count(*) filter (where t.status = 'expired') as expired,

@@ -18,7 +18,7 @@ import {
   exportEvidence,
   remindReviewers,
 } from '../../runtime/campaign-client.js';
-import { sendTaskAction } from '../../runtime/task-client.js';
+import { deleteTask, sendTaskAction } from '../../runtime/task-client.js';
 import { getTaskQuery, markProvisionedUpdate } from '../../workflows/messages.js';
 import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
@@ -262,6 +262,47 @@ describe('campaign lifecycle', () => {
     const state = await temporal.client.workflow.getHandle(task!).query(getTaskQuery);
     expect(state.log.at(-1)?.comment).toContain('reached its due date');
     expect(state.log.at(-1)?.actorId).toBe(org.owner);
+  });
+
+  it('reports a deleted task as deleted', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
+    const campaignId = await previewedCampaign(db.orm, org);
+    await launch(campaignId);
+    await waitUntilLaunched(db.orm, campaignId, 2);
+    const [deleted, kept] = await taskIds(campaignId);
+    await deleteTask(temporal.client, db.orm, deleted!, {
+      actor: { label: `identity:${org.admin}` },
+      reason: 'duplicate grant',
+      namespace: 'default',
+    });
+
+    const plan = await planClose(db.orm.em.fork(), campaignId);
+    expect(plan.open).toBe(1);
+    const progress = await campaignProgress(db.orm.em.fork(), campaignId);
+    expect(progress.byApplication).toEqual([expect.objectContaining({ open: 1 })]);
+
+    const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
+    await exportEvidence(db.orm, campaignId, folder, 'cli:test');
+    const manifest = JSON.parse(
+      await readFile(join(folder, `campaign-${campaignId}-manifest.json`), 'utf8'),
+    ) as EvidenceManifest;
+    expect(manifest.counts.byFinalOutcome).toEqual({ deleted: 1, open: 1 });
+    const tasks = parse(await readFile(join(folder, manifest.files[0]!.name)), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(tasks.find((row) => row.task_id === deleted)).toMatchObject({
+      final_outcome: 'deleted',
+      closed_by: 'super_admin',
+    });
+    expect(tasks.find((row) => row.task_id === kept)?.final_outcome).toBe('open');
+    const log = parse(await readFile(join(folder, manifest.files[1]!.name)), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(log.filter((row) => row.task_id === deleted).at(-1)).toMatchObject({
+      type: 'deleted',
+      actor_email: org.emails.admin,
+      comment: 'duplicate grant',
+    });
   });
 
   it('exports evidence with neutralised cells and matching hashes', async () => {

@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { deleteTask, readTask, sendTaskAction } from '../../runtime/task-client.js';
 import {
@@ -298,9 +298,14 @@ describe('review task admin and reviewer actions', () => {
     expect(
       await db2.execute('select 1 from review_task where id = ?', [handle.workflowId]),
     ).toHaveLength(0);
-    expect(
-      (await db2.execute('select 1 from task_event where task_id = ?', [handle.workflowId])).length,
-    ).toBeGreaterThan(0);
+    const log = await db2.execute<{ type: string; comment: string | null }[]>(
+      'select type, comment from task_event where task_id = ? order by seq',
+      [handle.workflowId],
+    );
+    expect(log.length).toBeGreaterThan(1);
+    expect(log.at(-1)).toEqual({ type: 'deleted', comment: 'created by mistake' });
+    // Pages stop showing the task at once, before Temporal has removed the execution.
+    expect((await readTask(temporal.client, db.orm, handle.workflowId)).source).toBe('missing');
     expect(
       await db2.execute(
         `select actor from audit_event where action = 'task.delete' and target_id = ?`,
@@ -309,8 +314,12 @@ describe('review task admin and reviewer actions', () => {
     ).toEqual([{ actor: 'cli:test' }]);
     // Temporal deletes the execution asynchronously; the dev server takes about half a minute.
     await eventually(
-      () => readTask(temporal.client, db.orm, handle.workflowId),
-      (read) => read.source === 'missing',
+      () =>
+        handle.describe().then(
+          () => 'present',
+          (error: unknown) => (error instanceof WorkflowNotFoundError ? 'gone' : String(error)),
+        ),
+      (outcome) => outcome === 'gone',
       {
         what: 'the execution to be deleted',
         timeoutMs: 120_000,

@@ -53,6 +53,7 @@ const LOG_LABELS: Record<TaskLogEntry['type'], string> = {
   revocation_started: 'Revocation started',
   revocation_updated: 'Revocation updated',
   rejected: 'Action rejected',
+  deleted: 'Deleted',
 };
 
 function describeEntry(entry: TaskLogEntry, names: Map<number, IdentityName>): string {
