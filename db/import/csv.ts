@@ -56,6 +56,16 @@ export type CsvColumn = keyof typeof CSV_COLUMNS;
 const ENABLED = new Set(['', 'enabled', 'active', 'true', 'yes']);
 const DISABLED = new Set(['disabled', 'inactive', 'suspended', 'locked', 'false', 'no']);
 
+/** Returns the first line of a file, without a byte order mark. */
+function headerLine(head: Uint8Array): string {
+  return (
+    Buffer.from(head)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/, 1)[0] ?? ''
+  );
+}
+
 function normaliseHeader(header: string): string {
   return header
     .trim()
@@ -74,15 +84,21 @@ export const csvImporter: Importer = {
   format: 'csv',
 
   detect(head) {
-    const firstLine =
-      Buffer.from(head)
-        .toString('utf8')
-        .replace(/^\uFEFF/, '')
-        .split(/\r?\n/, 1)[0] ?? '';
+    const firstLine = headerLine(head);
     return (
       /,/.test(firstLine) &&
       firstLine.split(',').some((cell) => normaliseHeader(cell.replace(/"/g, '')) in CSV_COLUMNS)
     );
+  },
+
+  explainMismatch(head) {
+    const firstLine = headerLine(head);
+    const separator = [';', '\t'].find((candidate) => firstLine.includes(candidate));
+    if (!firstLine.includes(',') && separator) {
+      const name = separator === ';' ? 'semicolons' : 'tabs';
+      return `line 1 separates columns with ${name}, and Recert reads comma-separated CSV. Save the file as "CSV (comma delimited)" and import it again.`;
+    }
+    return `line 1 has none of the CSV columns (for example account_email, resource_id). Check the header row against the columns in docs/importing.md.`;
   },
 
   async parse(bytes, options) {

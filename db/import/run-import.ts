@@ -100,6 +100,8 @@ export function chooseImporter(
   if (format !== 'auto') {
     const importer = IMPORTERS.find((candidate) => candidate.format === format)!;
     if (!importer.detect(head, file)) {
+      const reason = !detected && importer.explainMismatch?.(head);
+      if (reason) throw new ImportFileError(file, `this is not a ${format} file: ${reason}`);
       const looksLike = detected
         ? `it looks like ${detected.format}`
         : 'its format is not recognised';
@@ -109,6 +111,13 @@ export function chooseImporter(
       );
     }
     return importer;
+  }
+  const csv = IMPORTERS.find((candidate) => candidate.format === 'csv');
+  if (!detected && /\.(csv|tsv|txt)$/i.test(file) && csv?.explainMismatch) {
+    throw new ImportFileError(
+      file,
+      `the file is not a CSV of grants: ${csv.explainMismatch(head)}`,
+    );
   }
   if (!detected) {
     throw new ImportFileError(

@@ -148,6 +148,8 @@ export interface Importer {
   format: ImportFormat;
   /** Whether the first bytes of a file look like this format. */
   detect(head: Uint8Array, file: string): boolean;
+  /** The reason the first bytes do not look like this format, when the importer can tell. */
+  explainMismatch?(head: Uint8Array): string | undefined;
   parse(bytes: Uint8Array, options: ImportOptions): Promise<NormalisedImport>;
 }
 
