@@ -126,7 +126,8 @@ export function taskColumns(steps: number): Column[] {
       `case when del.at is not null and t.id is null then 'super_admin'
             when t.status is null or t.status = 'open' then null
             when cc.outcome is not null then 'campaign_rule'
-            when t.status = 'canceled' then 'super_admin' else 'reviewer' end`,
+            when t.status = 'canceled' or fd.type = 'step_skipped' then 'super_admin'
+            else 'reviewer' end`,
     ),
     plain('campaign_rule_outcome', 'cc.outcome'),
     plain('revocation_outcome', 't.revocation_status'),
@@ -176,6 +177,10 @@ function tasksQuery(campaignId: number, steps: number): string {
        where e.task_id = cg.task_id and e.type in ('revocation_started', 'revocation_updated')
        order by e.seq desc limit 1) rv on true
     left join lateral (${latestAssigneesSql}) asg on true
+    left join lateral (
+      select e.type from task_event e
+       where e.task_id = cg.task_id and e.type in ('certified', 'removed', 'step_skipped')
+       order by e.seq desc limit 1) fd on true
     left join lateral (
       select e.at from task_event e where e.task_id = cg.task_id and e.type = 'deleted'
        limit 1) del on true

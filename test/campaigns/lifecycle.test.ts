@@ -264,8 +264,15 @@ describe('campaign lifecycle', () => {
     expect(state.log.at(-1)?.actorId).toBe(org.owner);
   });
 
-  it('reports a deleted task as deleted', async () => {
+  it('reports deleted and skipped tasks as closed by a super admin', async () => {
     const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
+    await db.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into role_assignment (identity_id, role, granted_by) values (?, 'super_admin', 'test')`,
+        [org.admin],
+      );
     const campaignId = await previewedCampaign(db.orm, org);
     await launch(campaignId);
     await waitUntilLaunched(db.orm, campaignId, 2);
@@ -280,13 +287,26 @@ describe('campaign lifecycle', () => {
     expect(plan.open).toBe(1);
     const progress = await campaignProgress(db.orm.em.fork(), campaignId);
     expect(progress.byApplication).toEqual([expect.objectContaining({ open: 1 })]);
+    const skipped = await sendTaskAction(
+      temporal.client,
+      db.orm,
+      kept!,
+      { type: 'skipStep', actorId: org.admin, reason: 'reviewer on leave' },
+      { requestId: `skip-${kept}`, actor },
+    );
+    expect(skipped.ok, JSON.stringify(skipped)).toBe(true);
+    await eventually(
+      () => statuses(campaignId),
+      (counts) => counts.certified === 1,
+      { what: 'the skipped task to close' },
+    );
 
     const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
     await exportEvidence(db.orm, campaignId, folder, 'cli:test');
     const manifest = JSON.parse(
       await readFile(join(folder, `campaign-${campaignId}-manifest.json`), 'utf8'),
     ) as EvidenceManifest;
-    expect(manifest.counts.byFinalOutcome).toEqual({ deleted: 1, open: 1 });
+    expect(manifest.counts.byFinalOutcome).toEqual({ deleted: 1, certified: 1 });
     const tasks = parse(await readFile(join(folder, manifest.files[0]!.name)), {
       columns: true,
     }) as Record<string, string>[];
@@ -294,7 +314,11 @@ describe('campaign lifecycle', () => {
       final_outcome: 'deleted',
       closed_by: 'super_admin',
     });
-    expect(tasks.find((row) => row.task_id === kept)?.final_outcome).toBe('open');
+    expect(tasks.find((row) => row.task_id === kept)).toMatchObject({
+      final_outcome: 'certified',
+      closed_by: 'super_admin',
+      step_1_decision: 'skipped',
+    });
     const log = parse(await readFile(join(folder, manifest.files[1]!.name)), {
       columns: true,
     }) as Record<string, string>[];
