@@ -245,7 +245,7 @@ function describeClose(
   return [
     `Closed campaign ${id} with rule ${rule ?? 'unknown'}:`,
     `  certified ${count('certify')}, removed ${count('remove')}, left without a decision (expired) ${count('leaveOpen')}`,
-    `  already closed by reviewers ${count('alreadyClosed')}, not started ${count('missing')}, rejected ${count('rejected')}`,
+    `  closed by a reviewer while the close ran ${count('alreadyClosed')}, task not found ${count('missing')}, rejected ${count('rejected')}`,
   ].join('\n');
 }
 function describeProgress(progress: CampaignProgress): string {

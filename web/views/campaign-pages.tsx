@@ -17,6 +17,16 @@ export type PageMessage = { kind: 'ok' | 'error'; text: string };
 
 const path = (id: number, rest = '') => `/campaigns/${id}${rest}`;
 
+/** Readable names of the counts a campaign close records. */
+const CLOSE_COUNT_LABELS: Record<string, string> = {
+  certify: 'certified',
+  remove: 'removed',
+  leaveOpen: 'expired without a decision',
+  alreadyClosed: 'closed by a reviewer while the close ran',
+  missing: 'task not found',
+  rejected: 'rejected',
+};
+
 export function CampaignListPage(props: { campaigns: CampaignRecord[] }) {
   return (
     <>
@@ -335,7 +345,7 @@ export function CampaignDashboard(props: {
             <p>{`Closed by ${c.closedBy ?? 'unknown'} with rule ${c.closeRule}: ${Object.entries(
               c.closeSummary,
             )
-              .map(([key, value]) => `${key} ${value}`)
+              .map(([key, value]) => `${CLOSE_COUNT_LABELS[key] ?? key} ${value}`)
               .join(', ')}.`}</p>
           ) : null}
           {c.lastReminderAt ? (
