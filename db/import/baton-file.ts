@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { describeJsonError } from './json-error.js';
 import { expandHoldings } from './expand.js';
 import {
   identityKeyFor,
@@ -57,14 +58,16 @@ function readDocument(bytes: Uint8Array, file: string): Item {
     .replace(/^\uFEFF/, '');
   if (!source.trim()) throw new ImportFileError(file, 'the file is empty. Export the data again.');
   let document: unknown;
+  const json = source.trimStart().startsWith('{');
   try {
-    document = source.trimStart().startsWith('{')
-      ? JSON.parse(source)
-      : parseYaml(source, { prettyErrors: true });
+    document = json ? JSON.parse(source) : parseYaml(source, { prettyErrors: true });
   } catch (error) {
+    const detail = json
+      ? describeJsonError(source, error)
+      : (error as Error).message.split('\n')[0];
     throw new ImportFileError(
       file,
-      `the file is not valid JSON or YAML, or it is truncated: ${(error as Error).message.split('\n')[0]}. Fix or export the file again.`,
+      `the file is not valid ${json ? 'JSON' : 'YAML'}, or it is truncated: ${detail}. Fix or export the file again.`,
     );
   }
   if (!document || typeof document !== 'object' || Array.isArray(document)) {

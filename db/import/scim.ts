@@ -6,6 +6,7 @@
  * B, which is a member of group A, holds A's `member` resource as an inherited grant.
  */
 import { basename } from 'node:path';
+import { describeJsonError } from './json-error.js';
 import { expandHoldings } from './expand.js';
 import {
   foldEmail,
@@ -173,7 +174,7 @@ export const scimImporter: Importer = {
     } catch (error) {
       throw new ImportFileError(
         file,
-        `the file is not valid JSON, or it is truncated: ${(error as Error).message}. Fix or export the file again.`,
+        `the file is not valid JSON, or it is truncated: ${describeJsonError(source, error)}. Fix or export the file again.`,
       );
     }
     const result = emptyImport('scim', 'directory');
