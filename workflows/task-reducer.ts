@@ -371,6 +371,8 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         comment: trimmed(action.reason),
         data: {
           outcome: action.outcome,
+          // The reviewers who had not decided, kept because closing clears the assignees.
+          assigneeIds: state.assigneeIds,
           recommendation: state.recommendation ?? null,
           insights: state.insights ?? null,
           insightsVersion: state.insightsVersion,

@@ -262,9 +262,9 @@ function describeProgress(progress: CampaignProgress): string {
         `  ${row.applicationName}: ${row.open} / ${row.certified} / ${row.removed} / ${row.expired}`,
     ),
     '',
-    `Per reviewer (${progress.byReviewer.length} of ${progress.reviewerCount}; open / overdue / decided):`,
+    `Per reviewer (${progress.byReviewer.length} of ${progress.reviewerCount}; open / overdue / decided / closed unanswered):`,
     ...progress.byReviewer.map(
-      (row) => `  ${row.name}: ${row.open} / ${row.overdue} / ${row.decided}`,
+      (row) => `  ${row.name}: ${row.open} / ${row.overdue} / ${row.decided} / ${row.unanswered}`,
     ),
   ].join('\n');
 }

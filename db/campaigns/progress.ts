@@ -24,6 +24,8 @@ export interface ReviewerProgress {
   overdue: number;
   /** Certify and remove decisions this reviewer made in the campaign. */
   decided: number;
+  /** Tasks the campaign closed while they were still assigned to this reviewer. */
+  unanswered: number;
 }
 
 /** One point of the burndown: tasks still open at `at`. */
@@ -153,14 +155,22 @@ export async function campaignProgress(
          from task_event e join review_task t on t.id = e.task_id
         where t.campaign_id = ? and e.type in ('certified', 'removed') and e.actor_id is not null
         group by 1),
+     unanswered as (
+       select a.value::int as id, count(*) as unanswered
+         from task_event e join review_task t on t.id = e.task_id
+        cross join jsonb_array_elements_text(coalesce(e.data->'assigneeIds', '[]'::jsonb)) a(value)
+        where t.campaign_id = ? and e.type = 'closed_by_campaign'
+        group by 1),
      reviewers as (
-       select coalesce(o.id, d.id) as id, coalesce(o.open, 0) as open,
-              coalesce(o.overdue, 0) as overdue, coalesce(d.decided, 0) as decided
-         from open_load o full join decided d on d.id = o.id)
+       select coalesce(o.id, d.id, u.id) as id, coalesce(o.open, 0) as open,
+              coalesce(o.overdue, 0) as overdue, coalesce(d.decided, 0) as decided,
+              coalesce(u.unanswered, 0) as unanswered
+         from open_load o full join decided d on d.id = o.id
+         full join unanswered u on u.id = coalesce(o.id, d.id))
      select r.*, i.display_name as name, i.email, count(*) over () as reviewers
        from reviewers r join identity i on i.id = r.id
-      order by r.open desc, r.decided desc, i.display_name limit ?`,
-    [now, campaignId, campaignId, options.reviewerLimit ?? 50],
+      order by r.open desc, r.unanswered desc, r.decided desc, i.display_name limit ?`,
+    [now, campaignId, campaignId, campaignId, options.reviewerLimit ?? 50],
   );
   const bucket = bucketFor(campaign, now);
   const closings = await db.execute<{ bucket: Date; closed: string }[]>(
@@ -215,6 +225,7 @@ export async function campaignProgress(
       open: count(row.open),
       overdue: count(row.overdue),
       decided: count(row.decided),
+      unanswered: count(row.unanswered),
     })),
     reviewerCount: count(byReviewer[0]?.reviewers),
     burndown,

@@ -262,6 +262,11 @@ describe('campaign lifecycle', () => {
     const state = await temporal.client.workflow.getHandle(task!).query(getTaskQuery);
     expect(state.log.at(-1)?.comment).toContain('reached its due date');
     expect(state.log.at(-1)?.actorId).toBe(org.owner);
+    // Closing clears the assignees, but the progress still lists the reviewer without a decision.
+    const progress = await campaignProgress(db.orm.em.fork(), campaignId);
+    expect(progress.byReviewer).toEqual([
+      expect.objectContaining({ identityId: org.reviewer, open: 0, decided: 0, unanswered: 2 }),
+    ]);
   });
 
   it('reports deleted and skipped tasks as closed by a super admin', async () => {

@@ -399,6 +399,7 @@ export function CampaignDashboard(props: {
                       <th scope="col">Open</th>
                       <th scope="col">Overdue</th>
                       <th scope="col">Decided</th>
+                      <th scope="col">Closed unanswered</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -408,6 +409,7 @@ export function CampaignDashboard(props: {
                         <td>{String(row.open)}</td>
                         <td>{String(row.overdue)}</td>
                         <td>{String(row.decided)}</td>
+                        <td>{String(row.unanswered)}</td>
                       </tr>
                     ))}
                   </tbody>
