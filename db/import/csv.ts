@@ -116,6 +116,16 @@ export const csvImporter: Importer = {
         trim: true,
       }) as unknown as typeof records;
     } catch (error) {
+      const opened =
+        error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? unclosedQuoteLine(text)
+          : undefined;
+      if (opened !== undefined) {
+        throw new ImportFileError(
+          file,
+          `line ${opened} opens a quoted field that is never closed. Add the closing quote (") or remove the opening one.`,
+        );
+      }
       const line =
         error instanceof CsvError && 'lines' in error ? ` near line ${String(error.lines)}` : '';
       throw new ImportFileError(
@@ -126,7 +136,17 @@ export const csvImporter: Importer = {
     const [headerRecord, ...rows] = records;
     if (!headerRecord) throw new ImportFileError(file, 'the file is empty. Export the data again.');
 
+    // Spreadsheets often save empty columns after the last one as trailing commas; they are
+    // ignored when they hold no values.
     const header = headerRecord.record.map(normaliseHeader);
+    while (header.length > 0 && header.at(-1) === '') header.pop();
+    const unnamed = header.indexOf('');
+    if (unnamed >= 0) {
+      throw new ImportFileError(
+        file,
+        `column ${unnamed + 1} of the header has no name. Name it after one of the known columns, or remove it.`,
+      );
+    }
     const unknown = header.filter((name) => !(name in CSV_COLUMNS));
     if (unknown.length > 0) {
       throw new ImportFileError(
@@ -165,7 +185,8 @@ export const csvImporter: Importer = {
       const bad = (field: CsvColumn | undefined, reason: string) => {
         badRows.push({ file, location, field, reason } satisfies BadRow);
       };
-      if (record.length !== header.length) {
+      const extra = record.slice(header.length);
+      if (record.length < header.length || extra.some((value) => value !== '')) {
         bad(undefined, `expected ${header.length} fields as in the header, found ${record.length}`);
         continue;
       }
@@ -283,10 +304,11 @@ export const csvImporter: Importer = {
       };
       const accountKey = `${applicationKey}\u0000${accountId}`;
       if (accounts.has(accountKey)) {
-        if (!sameRow(accounts.get(accountKey)!, account)) {
+        const differs = difference(accounts.get(accountKey)!, account, ACCOUNT_COLUMNS);
+        if (differs) {
           bad(
-            'account_id',
-            `account "${accountId}" has different login, email, name, type, status or last login than on an earlier line`,
+            differs.column,
+            `account "${accountId}" has ${differs.column} ${differs.later} here but ${differs.earlier} on ${accounts.locationOf(accountKey)}; make the rows agree`,
           );
           continue;
         }
@@ -308,10 +330,11 @@ export const csvImporter: Importer = {
       };
       const resourceKey = `${applicationKey}\u0000${resourceId}`;
       if (resources.has(resourceKey)) {
-        if (!sameRow(resources.get(resourceKey)!, resource)) {
+        const differs = difference(resources.get(resourceKey)!, resource, RESOURCE_COLUMNS);
+        if (differs) {
           bad(
-            'resource_id',
-            `resource "${resourceId}" has different name, type, description, risk, parent or owners than on an earlier line`,
+            differs.column,
+            `resource "${resourceId}" has ${differs.column} ${differs.later} here but ${differs.earlier} on ${resources.locationOf(resourceKey)}; make the rows agree`,
           );
           continue;
         }
@@ -353,8 +376,63 @@ export const csvImporter: Importer = {
   },
 };
 
-function sameRow<T extends object>(a: T, b: T): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Returns the line on which a quoted field opens and is never closed, reading quotes as RFC
+ * 4180 does, or undefined when every quote is closed.
+ */
+function unclosedQuoteLine(text: string): number | undefined {
+  let line = 1;
+  let openedAt: number | undefined;
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    if (char === '\n') line += 1;
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') i += 1;
+      else if (char === '"') quoted = false;
+      continue;
+    }
+    if (char === '"' && fieldStart) {
+      quoted = true;
+      openedAt = line;
+    }
+    if (char === ',' || char === '\n') fieldStart = true;
+    else if (char !== ' ' && char !== '\t' && char !== '\r') fieldStart = false;
+  }
+  return quoted ? openedAt : undefined;
+}
+
+// The CSV column behind each field that two rows of one account or resource must agree on.
+const ACCOUNT_COLUMNS: Partial<Record<keyof AccountRow, CsvColumn>> = {
+  login: 'account_login',
+  email: 'account_email',
+  displayName: 'account_name',
+  accountType: 'account_type',
+  status: 'account_status',
+  lastLoginAt: 'last_login',
+};
+const RESOURCE_COLUMNS: Partial<Record<keyof ResourceRow, CsvColumn>> = {
+  displayName: 'resource_name',
+  description: 'resource_description',
+  resourceType: 'resource_type',
+  parentExternalId: 'resource_parent',
+  riskLevel: 'resource_risk',
+  ownerEmails: 'resource_owner_emails',
+};
+
+/** Finds the first column in which a repeated row differs from the earlier one. */
+function difference<T extends object>(
+  earlier: T,
+  later: T,
+  columns: Partial<Record<keyof T, CsvColumn>>,
+): { column: CsvColumn; earlier: string; later: string } | undefined {
+  for (const [field, column] of Object.entries(columns) as [keyof T, CsvColumn][]) {
+    const before = JSON.stringify(earlier[field] ?? null);
+    const after = JSON.stringify(later[field] ?? null);
+    if (before !== after) return { column, earlier: before, later: after };
+  }
+  return undefined;
 }
 
 function sameApplication(a: ApplicationRow, b: ApplicationRow): boolean {

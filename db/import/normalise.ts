@@ -137,6 +137,12 @@ export class UniqueRows<T> {
     return this.rows.get(key)?.row;
   }
 
+  /** Returns where the row with `key` was first seen, as error messages name it. */
+  locationOf(key: string): string | undefined {
+    const entry = this.rows.get(key);
+    return entry && this.describe(entry.location);
+  }
+
   values(): T[] {
     return [...this.rows.values()].map((entry) => entry.row);
   }

@@ -269,7 +269,12 @@ describe('CSV import', () => {
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRowsError);
     expect((error as BadRowsError).badRows).toEqual([
-      expect.objectContaining({ location: 'line 4', field: 'resource_id' }),
+      expect.objectContaining({
+        location: 'line 4',
+        field: 'resource_name',
+        reason:
+          'resource "admin" has resource_name "Administrator" here but "Admin" on line 2; make the rows agree',
+      }),
     ]);
 
     const identical = 'account_id,resource_id\nu1,admin\nu1,admin\n';
