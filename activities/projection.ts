@@ -13,6 +13,8 @@ export interface ProjectionInput {
     subjectIdentityId: number | null;
     status: TaskState['status'];
     revocationStatus: string | null;
+    /** Missing in activities scheduled by versions without it. */
+    revocationActorIds?: number[];
     assigneeId: number | null;
     assigneeIds: number[];
     stepIndex: number;
@@ -50,12 +52,13 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
   await orm.em.getConnection().execute(
     `with task as (
        insert into review_task as t (id, campaign_id, grant_id, application_id, resource_id, account_id,
-         subject_identity_id, status, revocation_status, assignee_id, assignee_ids, step_index, step_name,
-         policy_name, policy_version, state_version, risk_level, recommendation, summary, step_due_at,
-         created_at, updated_at, closed_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)
+         subject_identity_id, status, revocation_status, revocation_actor_ids, assignee_id, assignee_ids,
+         step_index, step_name, policy_name, policy_version, state_version, risk_level, recommendation,
+         summary, step_due_at, created_at, updated_at, closed_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now(), ?)
        on conflict (id) do update set
          status = excluded.status, revocation_status = excluded.revocation_status,
+         revocation_actor_ids = excluded.revocation_actor_ids,
          assignee_id = excluded.assignee_id, assignee_ids = excluded.assignee_ids,
          step_index = excluded.step_index, step_name = excluded.step_name,
          policy_name = excluded.policy_name, policy_version = excluded.policy_version,
@@ -79,6 +82,7 @@ export async function projectTask(orm: MikroORM, input: ProjectionInput): Promis
       row.subjectIdentityId,
       row.status,
       row.revocationStatus,
+      JSON.stringify(row.revocationActorIds ?? []),
       row.assigneeId,
       JSON.stringify(row.assigneeIds),
       row.stepIndex,

@@ -158,6 +158,8 @@ export interface RevocationProgressInput {
   detail?: string;
   actorId: number | null;
   comment?: string;
+  /** The people the removal now waits for: approvers, or the people who remove it by hand. */
+  waitingFor?: number[];
 }
 export const revocationProgressSignal =
   defineSignal<[RevocationProgressInput]>('revocationProgress');

@@ -155,6 +155,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
           status: progress.status,
           detail: progress.detail,
           updatedAt: now.toISOString(),
+          waitingFor: progress.waitingFor ?? [],
         },
       },
       now,

@@ -148,6 +148,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     detail?: string,
     actorId: number | null = null,
     comment?: string,
+    waitingFor: number[] = [],
   ) {
     state.status = status;
     if (detail !== undefined) state.detail = detail;
@@ -158,7 +159,13 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
       ...(detail ? { comment: detail } : {}),
     });
     try {
-      await parent.signal(revocationProgressSignal, { status, detail, actorId, comment });
+      await parent.signal(revocationProgressSignal, {
+        status,
+        detail,
+        actorId,
+        comment,
+        waitingFor,
+      });
     } catch (error) {
       // The review task may be gone (deleted by an admin); the removal carries on regardless.
       log.warn('could not report revocation progress to the review task', {
@@ -216,7 +223,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   if (input.revocation.mode === 'approval') {
     if (actors.approverIds.length === 0)
       return fail('No active approver matches the policy’s approver emails.');
-    await moveTo('pending_approval');
+    await moveTo('pending_approval', undefined, null, undefined, actors.approverIds);
     await notify('revocation_approval', actors.approverIds);
     await condition(() => decision === 'approve' || decision === 'deny');
     const last = state.log.at(-1);
@@ -242,16 +249,11 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     const ownerNote = actors.provisionersAreCampaignOwner
       ? 'The application has no active owner, so the campaign owner removes the access by hand.'
       : undefined;
-    await moveTo('awaiting_manual', ownerNote);
+    await moveTo('awaiting_manual', ownerNote, null, undefined, actors.provisionerIds);
     await notify('manual_provisioning', actors.provisionerIds, ownerNote);
     await condition(() => decision === 'markProvisioned');
     const last = state.log.at(-1);
-    await moveTo(
-      'revoked',
-      'Marked as provisioned.',
-      last?.actorId ?? null,
-      last?.comment,
-    );
+    await moveTo('revoked', 'Marked as provisioned.', last?.actorId ?? null, last?.comment);
     return { status: 'revoked', detail: state.detail };
   }
 

@@ -150,7 +150,14 @@ export interface TaskState {
   /** Incremented whenever insights or the recommendation change. */
   insightsVersion: number;
   instructionsRevision: number;
-  revocation?: { status: RevocationStatus; workflowId: string; detail?: string; updatedAt: string };
+  revocation?: {
+    status: RevocationStatus;
+    workflowId: string;
+    detail?: string;
+    updatedAt: string;
+    /** The people the removal waits for, such as approvers; empty while it waits for no one. */
+    waitingFor?: number[];
+  };
   /** Incremented on every accepted change; the projection ignores writes older than it holds. */
   version: number;
   log: TaskLogEntry[];

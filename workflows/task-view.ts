@@ -100,6 +100,7 @@ export function projectionInput(state: TaskState, sinceSeq: number): ProjectionI
       subjectIdentityId: s.subjectIdentityId,
       status: state.status,
       revocationStatus: state.revocation?.status ?? null,
+      revocationActorIds: state.revocation?.waitingFor ?? [],
       assigneeId: state.assigneeIds[0] ?? null,
       assigneeIds: state.assigneeIds,
       stepIndex: state.stepIndex,

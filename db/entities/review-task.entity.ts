@@ -20,6 +20,8 @@ export const ReviewTask = defineEntity({
     status: p.string().length(20),
     /** For removed tasks: none, pending_approval, provisioning, manual, revoked, denied or failed. */
     revocationStatus: p.string().length(30).nullable(),
+    /** The people the removal waits for: approvers, or the people who remove it by hand. */
+    revocationActorIds: p.json<number[]>().default('[]'),
     /** The first assignee, for simple filters; `assigneeIds` holds all of them. */
     assigneeId: p.integer().nullable(),
     assigneeIds: p.json<number[]>().default('[]'),

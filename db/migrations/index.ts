@@ -6,6 +6,7 @@ import { Migration20261204201106 } from './Migration20261204201106.js';
 import { Migration20261204201250 } from './Migration20261204201250.js';
 import { Migration20261204202452 } from './Migration20261204202452.js';
 import { Migration20261204211832 } from './Migration20261204211832.js';
+import { Migration20261205080825 } from './Migration20261205080825.js';
 
 export const migrationsList = [
   { name: 'Migration20261204195817', class: Migration20261204195817 },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261204201250', class: Migration20261204201250 },
   { name: 'Migration20261204202452', class: Migration20261204202452 },
   { name: 'Migration20261204211832', class: Migration20261204211832 },
+  { name: 'Migration20261205080825', class: Migration20261205080825 },
 ];

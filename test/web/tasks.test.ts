@@ -254,7 +254,15 @@ describe('task actions', () => {
       { what: 'the approval form' },
     );
     expect(pending.response.status).toBe(200);
+    const waiting = await eventually(
+      () => approver.page('/reviews'),
+      (page) => page.html.includes('Removals waiting for you (1)'),
+      { what: 'the approver’s list of removals' },
+    );
+    expect(waiting.html).toContain(`href="/tasks/${taskId}"`);
+    expect(waiting.html).toContain('approve or deny the removal');
     const owner = await web.signInAs(org.ids.appOwner);
+    expect((await owner.page('/reviews')).html).not.toContain('Removals waiting for you');
     expect(
       (await owner.post(`/tasks/${taskId}/revocation`, { kind: 'approve' }, { htmx: true })).status,
     ).toBe(409);
@@ -272,6 +280,13 @@ describe('task actions', () => {
       (page) => page.html.includes('Mark as provisioned'),
       { what: 'the provisioning form' },
     );
+    const toRemove = await eventually(
+      () => owner.page('/reviews'),
+      (page) => page.html.includes('Removals waiting for you (1)'),
+      { what: 'the owner’s list of removals' },
+    );
+    expect(toRemove.html).toContain('remove the access by hand');
+    expect((await approver.page('/reviews')).html).not.toContain('Removals waiting for you');
     const provisioned = await owner.post(
       `/tasks/${taskId}/revocation`,
       { kind: 'markProvisioned' },
@@ -280,6 +295,11 @@ describe('task actions', () => {
     expect(provisioned.status).toBe(200);
     const outcome = await handle.result();
     expect(outcome.revocation?.status).toBe('revoked');
+    await eventually(
+      () => owner.page('/reviews'),
+      (page) => !page.html.includes('Removals waiting for you'),
+      { what: 'the finished removal to leave the owner’s list' },
+    );
     const audit = await sql<{ action: string }>(
       `select action from audit_event where target_id = ? and outcome = 'ok' order by id`,
       [taskId],

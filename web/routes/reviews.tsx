@@ -7,6 +7,7 @@ import { loadPolicyDefinitions } from '../tasks/policy-steps.js';
 import { parseFilters } from '../tasks/review-query.js';
 import {
   findCampaigns,
+  listRemovalWork,
   listSubjects,
   listTasks,
   PAGE_SIZE,
@@ -91,6 +92,7 @@ export const reviewRoutes = new Hono<AppEnv>()
       ({ rows, total } = await listTasks(em, user.identityId, filters, view, parsed.page));
     }
     await loadPolicyDefinitions(em, rows);
+    const removals = await listRemovalWork(em, user.identityId);
 
     return page(
       c,
@@ -110,6 +112,7 @@ export const reviewRoutes = new Hono<AppEnv>()
         instructions={instructions}
         person={person}
         canSeeAll={hasRole(user, 'campaign_admin')}
+        removals={removals}
       />,
     );
   })

@@ -437,3 +437,34 @@ export async function findCampaigns(em: EntityManager, ids: number[]): Promise<C
     dueAt: row.due_at,
   }));
 }
+
+/** A removal that waits for the viewer: an approval, or removing the access by hand. */
+export interface RemovalWork {
+  taskId: string;
+  summary: string;
+  status: 'pending_approval' | 'awaiting_manual';
+  since: Date;
+}
+
+/** Lists the removals that wait for `identityId`, oldest first, at most `limit` of them. */
+export async function listRemovalWork(
+  em: EntityManager,
+  identityId: number,
+  limit = 100,
+): Promise<RemovalWork[]> {
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string; summary: string | null; revocation_status: string; updated_at: Date }[]>(
+      `select id, summary, revocation_status, updated_at from review_task
+      where revocation_status in ('pending_approval', 'awaiting_manual')
+        and revocation_actor_ids @> ?::jsonb
+      order by updated_at, id limit ?`,
+      [JSON.stringify([identityId]), limit],
+    );
+  return rows.map((row) => ({
+    taskId: row.id,
+    summary: row.summary ?? row.id,
+    status: row.revocation_status as RemovalWork['status'],
+    since: row.updated_at,
+  }));
+}

@@ -1,5 +1,11 @@
 import { raw } from 'hono/html';
-import type { CampaignInfo, ReviewView, TaskFilters, TaskListRow } from '../tasks/task-list.js';
+import type {
+  CampaignInfo,
+  RemovalWork,
+  ReviewView,
+  TaskFilters,
+  TaskListRow,
+} from '../tasks/task-list.js';
 import { RECOMMENDATIONS, RISK_LEVELS, STATUS_FILTERS } from '../tasks/task-list.js';
 import { policyStep } from '../tasks/policy-steps.js';
 import { CsrfField, Pagination, Time, urlWith } from './components.js';
@@ -34,6 +40,8 @@ export interface ReviewsPageProps {
   /** The by-user view's current person, 1-based, with the people list. */
   person?: { index: number; count: number; name: string };
   canSeeAll: boolean;
+  /** Removals that wait for the viewer's approval or manual provisioning. */
+  removals: RemovalWork[];
 }
 
 /** Query values that reproduce the current filters and view. */
@@ -62,6 +70,28 @@ export function ReviewCounts(props: { counts: { open: number; done: number }; hr
     >
       <strong>{props.counts.open}</strong> open · <strong>{props.counts.done}</strong> done
     </p>
+  );
+}
+
+/** Removals waiting for the viewer, each linking to the task page where they act. */
+function RemovalList(props: { removals: RemovalWork[] }) {
+  if (props.removals.length === 0) return null;
+  return (
+    <section aria-labelledby="removals-title">
+      <h2 id="removals-title">{`Removals waiting for you (${props.removals.length})`}</h2>
+      <ul>
+        {props.removals.map((removal) => (
+          <li>
+            <a href={`/tasks/${encodeURIComponent(removal.taskId)}`}>{removal.summary}</a>
+            {removal.status === 'pending_approval'
+              ? ' · approve or deny the removal'
+              : ' · remove the access by hand, then mark it as provisioned'}
+            {' · since '}
+            <Time value={removal.since} />
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -350,6 +380,7 @@ export function ReviewsPage(props: ReviewsPageProps) {
   return (
     <>
       <h1>{props.filters.scope === 'all' ? 'All review tasks' : 'My reviews'}</h1>
+      <RemovalList removals={props.removals} />
       <Instructions campaigns={props.instructions} />
       <ReviewCounts counts={props.counts} href={urlWith('/reviews/counts', q)} />
       <Filters {...props} />
