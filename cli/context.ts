@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
@@ -75,6 +75,14 @@ export async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promi
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * Resolves a path the user typed against the folder they typed it in. `npm run` starts the
+ * CLI in the repository root and passes the user's folder as INIT_CWD.
+ */
+export function userPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }
 
 export { logger };

@@ -37,7 +37,7 @@ import {
 } from '../../runtime/campaign-client.js';
 import { loadTemporalConfig } from '../../temporal.config.js';
 import { parseOptions, splitSubcommand, UsageError } from '../command.js';
-import { withDatabase, withTemporal } from '../context.js';
+import { userPath, withDatabase, withTemporal } from '../context.js';
 
 export const description =
   'Create, preview, launch, watch, close and export access review campaigns';
@@ -141,8 +141,8 @@ type Values = ReturnType<typeof parseOptions<typeof options>>['values'];
 async function definitionFrom(values: Values): Promise<Record<string, unknown>> {
   let raw: Record<string, unknown> = {};
   if (values.file) {
-    const text = await readFile(values.file, 'utf8').catch((error: Error) => {
-      throw new UsageError(`Cannot read ${values.file}: ${error.message}`);
+    const text = await readFile(userPath(values.file), 'utf8').catch((error: Error) => {
+      throw new UsageError(`Cannot read ${userPath(values.file!)}: ${error.message}`);
     });
     let parsed: unknown;
     try {
@@ -170,7 +170,7 @@ async function definitionFrom(values: Values): Promise<Record<string, unknown>> 
   set(raw, 'dueAt', values.due);
   set(raw, 'instructions', values.instructions);
   if (values['instructions-file'])
-    raw.instructions = await readFile(values['instructions-file'], 'utf8');
+    raw.instructions = await readFile(userPath(values['instructions-file']), 'utf8');
   set(raw, 'defaultView', values.view);
   set(raw, 'noResponseRule', values['no-response']);
   set(scope, 'applications', values.application);
@@ -542,7 +542,7 @@ export async function run(args: string[]): Promise<number> {
       case 'export': {
         const id = campaignId(positionals[0]);
         if (!values.out) throw new UsageError(`Name the output folder with --out DIR.\n\n${usage}`);
-        const out = values.out;
+        const out = userPath(values.out);
         return await withDatabase(async (orm) => {
           await getCampaign(orm.em.fork(), id);
           const result = await exportEvidence(orm, id, out, actor);

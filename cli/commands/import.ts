@@ -10,7 +10,7 @@ import {
   type ImportSummary,
 } from '../../db/import/index.js';
 import { parseOptions, UsageError } from '../command.js';
-import { withDatabase } from '../context.js';
+import { userPath, withDatabase } from '../context.js';
 
 export const description = 'Import access data from a c1z, baton-file, SCIM or CSV file';
 
@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
       `Unknown --format "${values.format}"; use auto, ${IMPORT_FORMATS.join(', ')}.\n\n${usage}`,
     );
   }
-  const file = positionals[0]!;
+  const file = userPath(positionals[0]!);
 
   // The progress bar goes to stderr and only on a terminal, so piped output stays clean.
   const bar =

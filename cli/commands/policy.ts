@@ -12,7 +12,7 @@ import { unknownPolicyConnectors, unknownPolicyEmails } from '../../db/policy-wa
 import { configuredConnectorNames } from '../../activities/connectors/registry.js';
 import { recordAudit } from '../../runtime/task-client.js';
 import { parseOptions, splitSubcommand, UsageError } from '../command.js';
-import { withDatabase } from '../context.js';
+import { userPath, withDatabase } from '../context.js';
 
 export const description = 'List, show and publish review policies (immutable versions)';
 
@@ -85,7 +85,7 @@ export async function run(args: string[]): Promise<number> {
     case 'publish': {
       const file = positionals[0];
       if (!file) throw new UsageError(`Name the policy file to publish.\n\n${usage}`);
-      const definition = await readPolicyFile(file);
+      const definition = await readPolicyFile(userPath(file));
       return withDatabase(async (orm) => {
         const repository = new PolicyRepository(orm.em.fork());
         const previous = await repository.find(definition.name);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,10 @@ const db = useTestDatabase();
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function recert(args: string[]) {
+function recert(args: string[], env: NodeJS.ProcessEnv = {}) {
   return run(process.execPath, ['--import', 'tsx', 'cli/recert.ts', ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env },
   });
 }
 
@@ -66,6 +66,19 @@ describe('recert import', () => {
       `${file}: cannot read the file: no such file (looked in ${join(root, file)})`,
     );
     expect(error.stderr).toContain('check the path');
+  });
+
+  it('reads a relative path from the folder npm ran in', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'recert-cli-path-'));
+    await writeFile(
+      join(folder, 'grants.csv'),
+      'account_email,resource_id\nana@example.com,admins\n',
+    );
+    // npm run starts the CLI in the repository root and names the user's folder in INIT_CWD.
+    const { stdout } = await recert(['import', 'grants.csv', '--dry-run', '--json'], {
+      INIT_CWD: folder,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ format: 'csv', grants: 1, dryRun: true });
   });
 
   it('rejects an unknown format option', async () => {
