@@ -90,6 +90,23 @@ describe('bulk decisions', () => {
     expect((await open.handle.query(getTaskQuery)).status).toBe('removed');
   });
 
+  it('asks for a comment before starting when every task needs one', async () => {
+    const org = await web.seed();
+    const policy = await web.policy({ commentRequired: { certify: false, remove: true } });
+    const first = await web.startTask(org, policy);
+    const second = await web.startTask(org, policy);
+    const browser = await web.signInAs(org.ids.manager);
+    const response = await browser.post(
+      '/bulk',
+      { decision: 'remove', taskId: [first.taskId, second.taskId] },
+      { htmx: true },
+    );
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain('need a comment to remove');
+    expect((await first.handle.query(getTaskQuery)).status).toBe('open');
+    expect((await second.handle.query(getTaskQuery)).status).toBe('open');
+  });
+
   it('applies to all tasks matching the filters', async () => {
     const org = await web.seed();
     const policy = await web.policy();

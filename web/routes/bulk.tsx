@@ -4,6 +4,7 @@ import type { AppEnv } from '../deps.js';
 import { field, fields, readForm } from '../forms.js';
 import { isFragmentRequest, page } from '../render.js';
 import { acceptRecommendation } from '../tasks/accept-recommendations.js';
+import { loadPolicyDefinitions, policyStep } from '../tasks/policy-steps.js';
 import { parseFilters } from '../tasks/review-query.js';
 import { sendWithDeadline } from '../tasks/task-actions.js';
 import { findTaskRows, matchingTaskIds, type TaskListRow } from '../tasks/task-list.js';
@@ -63,6 +64,26 @@ export const bulkRoutes = new Hono<AppEnv>()
       (row) => row.assigneeIds.includes(user.identityId) || row.decidedByMe,
     );
     const rows = new Map(visible.map((row) => [row.id, row]));
+    // When every task waiting for this reviewer needs a comment, nothing could be applied, so
+    // the form reports it at once instead of starting a job that rejects each task.
+    const waiting = visible.filter((row) => row.assigneeIds.includes(user.identityId));
+    if ((decision === 'certify' || decision === 'remove') && !comment && waiting.length > 0) {
+      await loadPolicyDefinitions(em, waiting);
+      const needComment = waiting.every(
+        (row) =>
+          policyStep(row.policyName, row.policyVersion, row.stepIndex)?.commentRequired[decision],
+      );
+      if (needComment) {
+        return page(
+          c,
+          'Bulk decision',
+          <BulkProblem
+            text={`The selected tasks need a comment to ${decision}. Add a comment and send again; nothing was changed.`}
+          />,
+          422,
+        );
+      }
+    }
     const requestId = c.get('requestId');
     const job = deps.bulkJobs.start(
       user.identityId,
