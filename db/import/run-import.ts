@@ -271,6 +271,17 @@ export async function importBytes(
     );
 
     const counts = await writer.finish(data);
+    // A partial export looks like mass removal, and the summary alone shows only a count.
+    const removedGrants = counts.removed.grants;
+    if (removedGrants >= 10 && removedGrants >= counts.grants) {
+      const storedBefore = removedGrants + counts.grants - counts.added.grants;
+      const share = Math.round((100 * removedGrants) / Math.max(storedBefore, 1));
+      data.warnings.push({
+        file,
+        location: 'whole file',
+        reason: `${removedGrants} of the ${storedBefore} stored grants (${share}%) are missing from the file and are marked removed. Check that the export is complete${dryRun ? ' before importing it' : ''}.`,
+      });
+    }
     if (importRunId !== undefined) {
       // The counts of removals and additions are known only after the merge; store them.
       await client.query('update import_run set counts = $2 where id = $1', [

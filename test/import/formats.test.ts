@@ -321,4 +321,21 @@ describe('dry run', () => {
       .execute('select count(*) as count from import_run')) as [{ count: string }];
     expect(runsAfter).toBe(runsBefore);
   });
+
+  it('warns when most stored grants would be removed', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `u${i},admin`).join('\n');
+    await importFile(db.orm, await tempFile('full.csv', `account_id,resource_id\n${rows}\n`), {
+      application: 'mostly-gone',
+      actor: 'test',
+    });
+    const summary = await importFile(
+      db.orm,
+      await tempFile('partial.csv', 'account_id,resource_id\nu0,admin\n'),
+      { application: 'mostly-gone', actor: 'test', dryRun: true },
+    );
+    expect(summary.removedByKind.grants).toBe(11);
+    expect(summary.warnings.map((warning) => warning.reason)).toContainEqual(
+      expect.stringContaining('11 of the 12 stored grants (92%)'),
+    );
+  });
 });
