@@ -329,7 +329,9 @@ export async function importBytes(
         startedAt,
         actor,
         error,
-        application: options.application,
+        application:
+          options.application ??
+          (data?.applications.map((application) => application.key).join(',') || undefined),
       });
     options.log?.warn({ file, err: error }, 'import failed');
     throw error;
@@ -374,8 +376,15 @@ async function recordFailure(
     );
     await client.query(
       `insert into audit_event (actor, action, target_type, target_id, outcome, reason, detail)
-       values ($1, 'import', 'application', $2, 'failed', $3, $4)`,
-      [run.actor, run.application ?? null, message, { file: run.sourceFile, sha256: run.sha256 }],
+       values ($1, 'import', $2, $3, 'failed', $4, $5)`,
+      // Before the file names its application, the failed import is filed under the file.
+      [
+        run.actor,
+        run.application ? 'application' : 'import_file',
+        run.application ?? run.sourceFile,
+        message,
+        { file: run.sourceFile, sha256: run.sha256 },
+      ],
     );
   } catch {
     // The database may be what failed; the caller reports the original error.

@@ -225,6 +225,18 @@ describe('c1z import of a bad file', () => {
     expect(events[0]?.outcome).toBe('failed');
     expect(events[0]?.reason).toContain('Pebble');
   });
+
+  it('files a failure without an application under the file', async () => {
+    const file = await tempFile('no-application.c1z', '');
+    await importFile(db.orm, file, { actor: 'test' }).catch(() => undefined);
+    const events = await db.orm.em
+      .getConnection()
+      .execute<{ target_type: string; outcome: string }[]>(
+        `select target_type, outcome from audit_event where action = 'import' and target_id = ?`,
+        [file],
+      );
+    expect(events).toEqual([{ target_type: 'import_file', outcome: 'failed' }]);
+  });
 });
 
 describe('c1z import of edited files', () => {
