@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../runtime/env.js';
+import { PortInUseError } from '../runtime/ports.js';
 import { PolicyError } from '../db/policy-repository.js';
 import { UsageError, type Command } from './command.js';
 
@@ -51,8 +52,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    // An unusable policy file is bad input, like a bad import file, so it exits 1.
-    if (error instanceof PolicyError) {
+    // An unusable policy file is bad input, like a bad import file, so it exits 1. A taken
+    // port is a setup problem whose message names the fix.
+    if (error instanceof PolicyError || error instanceof PortInUseError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,32 @@ describe('recert import', () => {
       INIT_CWD: folder,
     });
     expect(JSON.parse(stdout)).toMatchObject({ format: 'csv', grants: 1, dryRun: true });
+  });
+
+  it('reports a taken database port without a stack trace', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      RECERT_EMBEDDED_PG_PORT: String(port),
+    };
+    delete env.DATABASE_URL;
+    try {
+      const failure = await run(
+        process.execPath,
+        ['--import', 'tsx', 'cli/recert.ts', 'import', 'missing.csv', '--dry-run'],
+        { cwd: root, env },
+      ).catch((error: unknown) => error as { code: number; stderr: string });
+      expect(failure).toMatchObject({ code: 1 });
+      const { stderr } = failure as { stderr: string };
+      expect(stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(stderr).toContain('RECERT_EMBEDDED_PG_PORT');
+      expect(stderr).not.toContain('    at ');
+    } finally {
+      blocker.close();
+    }
   });
 
   it('rejects an unknown format option', async () => {
