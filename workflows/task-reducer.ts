@@ -260,7 +260,9 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
     }
 
     case 'comment': {
-      if (!canSee(state, action.actorId))
+      // The people a removal waits for (approvers, owners removing it by hand) may comment too.
+      const waitedFor = state.revocation?.waitingFor?.includes(action.actorId) ?? false;
+      if (!canSee(state, action.actorId) && !waitedFor)
         return reject('You cannot comment on a task you cannot see.');
       const text = trimmed(action.text);
       if (!text) return reject('The comment is empty.');

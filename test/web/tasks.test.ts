@@ -287,6 +287,15 @@ describe('task actions', () => {
     );
     expect(toRemove.html).toContain('remove the access by hand');
     expect((await approver.page('/reviews')).html).not.toContain('Removals waiting for you');
+    // The owner the removal waits for can comment, and the approver, whose part is done, cannot.
+    expect((await owner.page(`/tasks/${taskId}`)).html).toContain('Add comment');
+    expect((await approver.page(`/tasks/${taskId}`)).html).not.toContain('Add comment');
+    const commented = await owner.post(
+      `/tasks/${taskId}/comment`,
+      { text: 'Removing it in the console today' },
+      { htmx: true },
+    );
+    expect(commented.status).toBe(200);
     const provisioned = await owner.post(
       `/tasks/${taskId}/revocation`,
       { kind: 'markProvisioned' },
@@ -300,6 +309,8 @@ describe('task actions', () => {
       (page) => !page.html.includes('Removals waiting for you'),
       { what: 'the finished removal to leave the owner’s list' },
     );
+    // The workflow has finished, so the page offers no comment form.
+    expect((await manager.page(`/tasks/${taskId}`)).html).not.toContain('Add comment');
     const audit = await sql<{ action: string }>(
       `select action from audit_event where target_id = ? and outcome = 'ok' order by id`,
       [taskId],

@@ -15,6 +15,9 @@ import { policyStep, loadPolicyDefinitions } from './policy-steps.js';
 import { findTaskRow } from './task-list.js';
 
 /** A task as the detail page shows it, from the workflow or from the projection. */
+
+/** Revocation states in which the review task's workflow is still running. */
+const REVOCATION_IN_FLIGHT = new Set(['pending_approval', 'provisioning', 'awaiting_manual']);
 export interface TaskView {
   id: string;
   source: 'workflow' | 'projection';
@@ -200,7 +203,11 @@ export async function loadTask(
       revocation,
       rights: {
         decide: !state.closed && state.assigneeIds.includes(me),
-        comment: canSee(state, me) || globalAdmin,
+        // A closed task's workflow ends once its revocation has finished, and a finished
+        // workflow takes no more comments.
+        comment:
+          (!state.closed || REVOCATION_IN_FLIGHT.has(state.revocation?.status ?? '')) &&
+          (canSee(state, me) || globalAdmin || !!state.revocation?.waitingFor?.includes(me)),
         reassign: !state.closed && (state.assigneeIds.includes(me) || stateAdmin || globalAdmin),
         remind: !state.closed && state.assigneeIds.length > 0 && (canSee(state, me) || globalAdmin),
         repair: hasRole(user, 'super_admin'),
