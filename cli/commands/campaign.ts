@@ -253,7 +253,7 @@ function describeProgress(progress: CampaignProgress): string {
   return [
     describeCampaign(progress.campaign),
     '',
-    `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled`,
+    `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled${progress.deleted ? `, ${progress.deleted} deleted` : ''}`,
     `Overdue: ${progress.overdue}; failed revocations: ${progress.failedRevocations}`,
     '',
     'Per application (open / certified / removed / expired):',

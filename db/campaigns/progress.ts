@@ -39,9 +39,11 @@ export interface CampaignCounts {
   campaign: CampaignRecord;
   /** Rows in the snapshot: the tasks the launch starts. */
   total: number;
-  /** Tasks whose projection row exists: started and through their first workflow task. */
+  /** Tasks started: those with a projection row, and those deleted since. */
   opened: number;
   byStatus: StatusCounts;
+  /** Tasks a super admin deleted, whose projection rows are gone. */
+  deleted: number;
 }
 
 /** A campaign's progress, read from the projection and the task log only. */
@@ -77,6 +79,16 @@ function bucketFor(campaign: CampaignRecord, now: Date): 'minute' | 'hour' | 'da
   return 'day';
 }
 
+/** Counts the campaign's deleted tasks through the partial index on deletion entries. */
+async function deletedTasks(em: EntityManager, campaignId: number): Promise<number> {
+  const [row] = await em.getConnection().execute<{ n: string }[]>(
+    `select count(*) as n from task_event e join campaign_grant cg on cg.task_id = e.task_id
+      where e.type = 'deleted' and cg.campaign_id = ?`,
+    [campaignId],
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** Counts a campaign's tasks by status with one index scan of its projection rows. */
 export async function campaignCounts(
   em: EntityManager,
@@ -90,11 +102,13 @@ export async function campaignCounts(
       [campaignId],
     );
   const count = (status: string) => Number(rows.find((row) => row.status === status)?.n ?? 0);
-  const opened = rows.reduce((sum, row) => sum + Number(row.n), 0);
+  const deleted = await deletedTasks(em, campaignId);
+  const opened = rows.reduce((sum, row) => sum + Number(row.n), 0) + deleted;
   return {
     campaign,
     total: campaign.snapshotGrants ?? opened,
     opened,
+    deleted,
     byStatus: {
       open: count('open'),
       certified: count('certified'),
@@ -173,24 +187,33 @@ export async function campaignProgress(
     [now, campaignId, campaignId, campaignId, options.reviewerLimit ?? 50],
   );
   const bucket = bucketFor(campaign, now);
+  // A deleted task leaves the burndown when it is deleted, as a closed one does when decided.
   const closings = await db.execute<{ bucket: Date; closed: string }[]>(
     `select date_trunc('${bucket}', x.at) as bucket, count(*) as closed
        from (select t.id, max(e.at) as at
                from review_task t join task_event e on e.task_id = t.id
               where t.campaign_id = ? and t.status <> 'open' and e.type in ${DECISION_TYPES}
-              group by t.id) x
+              group by t.id
+             union all
+             select e.task_id, e.at from task_event e join campaign_grant cg on cg.task_id = e.task_id
+              where e.type = 'deleted' and cg.campaign_id = ?) x
       group by 1 order by 1`,
-    [campaignId],
+    [campaignId, campaignId],
   );
+  const deleted = await deletedTasks(em, campaignId);
 
-  const total = campaign.snapshotGrants ?? count(totals?.opened);
+  const total = campaign.snapshotGrants ?? count(totals?.opened) + deleted;
   const burndown: BurndownPoint[] = [];
   if (campaign.launchedAt) {
     let remaining = total;
+    const launchedAt = campaign.launchedAt.getTime();
     burndown.push({ at: campaign.launchedAt.toISOString(), remaining });
     for (const row of closings) {
       remaining -= Number(row.closed);
-      burndown.push({ at: new Date(row.bucket).toISOString(), remaining });
+      // A bucket can start before the launch (at midnight of the launch day, for example), so
+      // its point moves to the launch time and the chart never goes back in time.
+      const at = Math.max(new Date(row.bucket).getTime(), launchedAt);
+      burndown.push({ at: new Date(at).toISOString(), remaining });
     }
     if (campaign.status !== 'closed') burndown.push({ at: now.toISOString(), remaining });
   }
@@ -198,7 +221,8 @@ export async function campaignProgress(
   return {
     campaign,
     total,
-    opened: count(totals?.opened),
+    opened: count(totals?.opened) + deleted,
+    deleted,
     byStatus: {
       open: count(totals?.open),
       certified: count(totals?.certified),

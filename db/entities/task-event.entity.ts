@@ -20,6 +20,13 @@ export const TaskEvent = defineEntity({
     data: p.json<Record<string, unknown>>().nullable(),
   },
   uniques: [{ properties: ['taskId', 'seq'] }],
+  // Deletions are rare, so campaign counts find them through this small index.
+  indexes: [
+    {
+      name: 'task_event_deleted_index',
+      expression: `create index "task_event_deleted_index" on "task_event" ("task_id") where "type" = 'deleted'`,
+    },
+  ],
 });
 
 export type ITaskEvent = InferEntity<typeof TaskEvent>;

@@ -10,7 +10,7 @@ import {
   parseCampaignDefinition,
 } from '../../db/campaigns/campaign-schema.js';
 import { planClose } from '../../db/campaigns/close-plan.js';
-import { campaignProgress } from '../../db/campaigns/progress.js';
+import { campaignCounts, campaignProgress } from '../../db/campaigns/progress.js';
 import type { EvidenceManifest } from '../../db/campaigns/evidence.js';
 import {
   CampaignRequestError,
@@ -292,6 +292,15 @@ describe('campaign lifecycle', () => {
     expect(plan.open).toBe(1);
     const progress = await campaignProgress(db.orm.em.fork(), campaignId);
     expect(progress.byApplication).toEqual([expect.objectContaining({ open: 1 })]);
+    expect(progress).toMatchObject({ total: 2, opened: 2, deleted: 1 });
+    expect(progress.byStatus.open).toBe(1);
+    expect(progress.burndown.at(-1)?.remaining).toBe(1);
+    const times = progress.burndown.map((point) => Date.parse(point.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(await campaignCounts(db.orm.em.fork(), campaignId)).toMatchObject({
+      opened: 2,
+      deleted: 1,
+    });
     const skipped = await sendTaskAction(
       temporal.client,
       db.orm,

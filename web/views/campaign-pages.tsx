@@ -339,7 +339,7 @@ export function CampaignDashboard(props: {
         <>
           <LaunchProgress progress={progress} run={props.run} />
           <p>
-            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled} · overdue ${progress.overdue} · failed revocations ${progress.failedRevocations}`}
+            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled}${progress.deleted ? ` · deleted ${progress.deleted}` : ''} · overdue ${progress.overdue} · failed revocations ${progress.failedRevocations}`}
           </p>
           {c.closeSummary ? (
             <p>{`Closed by ${c.closedBy ?? 'unknown'} with rule ${c.closeRule}: ${Object.entries(
