@@ -27,7 +27,8 @@ describe('CSV reading', () => {
     expect(result.badRows).toEqual([
       expect.objectContaining({
         location: 'line 2',
-        reason: 'expected 2 fields as in the header, found 4',
+        reason:
+          'column 4 holds a value but has no name in the header; name the column or remove the value',
       }),
     ]);
   });

@@ -185,8 +185,15 @@ export const csvImporter: Importer = {
       const bad = (field: CsvColumn | undefined, reason: string) => {
         badRows.push({ file, location, field, reason } satisfies BadRow);
       };
-      const extra = record.slice(header.length);
-      if (record.length < header.length || extra.some((value) => value !== '')) {
+      const stray = record.findIndex((value, index) => index >= header.length && value !== '');
+      if (stray >= 0) {
+        bad(
+          undefined,
+          `column ${stray + 1} holds a value but has no name in the header; name the column or remove the value`,
+        );
+        continue;
+      }
+      if (record.length < header.length) {
         bad(undefined, `expected ${header.length} fields as in the header, found ${record.length}`);
         continue;
       }
