@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseEnv, port } from '../runtime/env.js';
+import { parseEnv, port, wholeNumber } from '../runtime/env.js';
 
 const schema = z.object({
   DATABASE_URL: z
@@ -11,7 +11,7 @@ const schema = z.object({
   RECERT_EMBEDDED_PG_PORT: port(54329).refine((value) => value !== 5432, {
     message: '5432 is the system PostgreSQL port; pick another for the embedded server',
   }),
-  RECERT_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  RECERT_DB_POOL_MAX: wholeNumber(10, 1, 200),
 });
 
 /** Database settings. Without `DATABASE_URL`, `npm start` runs embedded PostgreSQL. */

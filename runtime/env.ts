@@ -46,6 +46,20 @@ export const booleanFlag = (defaultValue: boolean) =>
       value === undefined ? defaultValue : ['true', '1', 'yes', 'on'].includes(value),
     );
 
+/** Builds a setting for a whole number between `min` and `max`. */
+export const wholeNumber = (defaultValue: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const range =
+    max === Number.MAX_SAFE_INTEGER
+      ? `a whole number of at least ${min}`
+      : `a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: `expected ${range}` })
+    .int(`expected ${range}`)
+    .min(min, `expected ${range}`)
+    .max(max, `expected ${range}`)
+    .default(defaultValue);
+};
+
 /** A TCP port number. */
 export const port = (defaultValue: number) =>
   z.coerce

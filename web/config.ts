@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEmailList } from '../db/role-repository.js';
-import { booleanFlag, parseEnv, port } from '../runtime/env.js';
+import { booleanFlag, parseEnv, port, wholeNumber } from '../runtime/env.js';
 
 const schema = z.object({
   RECERT_WEB_PORT: port(3000),
@@ -13,7 +13,7 @@ const schema = z.object({
     .string()
     .min(32, 'expected at least 32 characters of random text')
     .optional(),
-  RECERT_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(60),
+  RECERT_SESSION_IDLE_MINUTES: wholeNumber(60, 1),
   RECERT_SUPER_ADMINS: z.string().default(''),
   RECERT_CAMPAIGN_ADMINS: z.string().default(''),
 });
