@@ -33,6 +33,14 @@ describe('CSV reading', () => {
     ]);
   });
 
+  it('adds nothing from a row rejected for its resource', async () => {
+    const result = await read(
+      'account_id,resource_id,resource_name\nu1,admin,Admin\nu2,admin,Administrator\n',
+    );
+    expect(result.badRows).toEqual([expect.objectContaining({ location: 'line 3' })]);
+    expect(result.accounts.map((account) => account.externalId)).toEqual(['u1']);
+  });
+
   it('rejects an unnamed column between named ones', async () => {
     await expect(read('account_id,,resource_id\nu1,x,admin\n')).rejects.toThrow(
       'column 2 of the header has no name',

@@ -310,7 +310,8 @@ export const csvImporter: Importer = {
         lastLoginAt,
       };
       const accountKey = `${applicationKey}\u0000${accountId}`;
-      if (accounts.has(accountKey)) {
+      const accountSeen = accounts.has(accountKey);
+      if (accountSeen) {
         const differs = difference(accounts.get(accountKey)!, account, ACCOUNT_COLUMNS);
         if (differs) {
           bad(
@@ -319,7 +320,7 @@ export const csvImporter: Importer = {
           );
           continue;
         }
-      } else accounts.add(accountKey, account, location);
+      }
 
       const slug = resourceId.split(/[:/]/).pop() ?? resourceId;
       const resource: ResourceRow = {
@@ -346,6 +347,8 @@ export const csvImporter: Importer = {
           continue;
         }
       } else resources.add(resourceKey, resource, location);
+      // Added only now, so a row rejected for its resource leaves no account behind.
+      if (!accountSeen) accounts.add(accountKey, account, location);
 
       const through = cell('granted_through')
         .split(';')
