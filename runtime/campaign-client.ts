@@ -29,6 +29,7 @@ import {
   type CampaignRunState,
 } from '../workflows/campaign-messages.js';
 import { recordAudit } from './task-client.js';
+import { withTimeLimit } from './time-limit.js';
 
 /**
  * Pacing of a launch and a close. Batches of 500 bound what a retried attempt repeats.
@@ -222,16 +223,11 @@ export async function readCampaignRun(
   timeoutMs = 3_000,
 ): Promise<CampaignRun> {
   const handle = client.workflow.getHandle(campaignWorkflowId(campaignId));
-  const withTimeout = <T>(work: Promise<T>) =>
-    Promise.race([
-      work,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('timed out')), timeoutMs).unref(),
-      ),
-    ]);
+  const withTimeout = <T>(work: () => Promise<T>) =>
+    withTimeLimit(client, timeoutMs, 'Reading the campaign workflow', work);
   const run: CampaignRun = {};
   try {
-    const description = await withTimeout(handle.describe());
+    const description = await withTimeout(() => handle.describe());
     run.status = description.status.name;
     const pending = description.raw.pendingActivities?.find(
       (activity) => activity.activityType?.name === 'launchCampaignTasks',
@@ -244,7 +240,7 @@ export async function readCampaignRun(
         ...(pending.lastFailure?.message ? { lastFailure: pending.lastFailure.message } : {}),
       };
     }
-    run.state = await withTimeout(handle.query(getCampaignQuery));
+    run.state = await withTimeout(() => handle.query(getCampaignQuery));
   } catch {
     // Not launched, no worker polling, or Temporal unreachable: the caller shows the database.
   }

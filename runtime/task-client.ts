@@ -17,6 +17,7 @@ import {
   type TaskActionType,
 } from '../workflows/messages.js';
 import type { TaskLogEntry, TaskState } from '../workflows/task-state.js';
+import { withTimeLimit } from './time-limit.js';
 
 /** The outcome of one action sent to a task, as pages and the CLI report it. */
 export type ActionOutcome =
@@ -147,12 +148,9 @@ export async function readTask(
     .execute(`select 1 from task_event where task_id = ? and type = 'deleted' limit 1`, [taskId]);
   if (deleted) return { source: 'missing' };
   try {
-    const state = await Promise.race([
+    const state = await withTimeLimit(client, timeoutMs, 'The task query', () =>
       handle.query(getTaskQuery),
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('query timed out')), timeoutMs).unref(),
-      ),
-    ]);
+    );
     return { source: 'workflow', state };
   } catch (error) {
     const db = orm.em.fork().getConnection();

@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { readTask } from '../../runtime/task-client.js';
+import { withTimeLimit } from '../../runtime/time-limit.js';
 import type { InsightsSnapshot, Recommendation } from '../../workflows/insights.js';
 import { getRevocationQuery, type RevocationStateView } from '../../workflows/messages.js';
 import { canSee } from '../../workflows/task-reducer.js';
@@ -103,15 +104,9 @@ async function queryRevocation(
   workflowId: string,
 ): Promise<RevocationStateView | undefined> {
   try {
-    return await Promise.race([
+    return await withTimeLimit(deps.temporal, deps.taskQueryTimeoutMs, 'The revocation query', () =>
       deps.temporal.workflow.getHandle(workflowId).query(getRevocationQuery),
-      new Promise<never>((_, reject) =>
-        setTimeout(
-          () => reject(new Error('revocation query timed out')),
-          deps.taskQueryTimeoutMs,
-        ).unref(),
-      ),
-    ]);
+    );
   } catch (error) {
     // Not found is expected for a moment after a removal, before the child has started.
     if (!(error instanceof WorkflowNotFoundError)) {
