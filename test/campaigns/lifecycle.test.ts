@@ -88,6 +88,18 @@ async function decide(
   expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
 }
 
+/** Reads a task's projected revocation status. */
+async function revocationStatus(taskId: string): Promise<string | null | undefined> {
+  const [row] = await db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ revocation_status: string | null }[]>(
+      'select revocation_status from review_task where id = ?',
+      [taskId],
+    );
+  return row?.revocation_status;
+}
+
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('campaign lifecycle', () => {
@@ -361,15 +373,8 @@ describe('campaign lifecycle', () => {
       { what: 'two decisions projected' },
     );
     await eventually(
-      () =>
-        db.orm.em
-          .fork()
-          .getConnection()
-          .execute<{ revocation_status: string | null }[]>(
-            'select revocation_status from review_task where id = ?',
-            [ids[1]],
-          ),
-      ([row]) => row?.revocation_status === 'awaiting_manual',
+      () => revocationStatus(ids[1]!),
+      (status) => status === 'awaiting_manual',
       { what: 'the removal to wait for manual provisioning' },
     );
     await temporal.client.workflow
@@ -378,15 +383,8 @@ describe('campaign lifecycle', () => {
         args: [{ actorId: org.owner, comment: 'removed, ticket OPS-1' }],
       });
     await eventually(
-      () =>
-        db.orm.em
-          .fork()
-          .getConnection()
-          .execute<{ revocation_status: string | null }[]>(
-            'select revocation_status from review_task where id = ?',
-            [ids[1]],
-          ),
-      ([row]) => row?.revocation_status === 'revoked',
+      () => revocationStatus(ids[1]!),
+      (status) => status === 'revoked',
       { what: 'the manual removal to be projected' },
     );
 
