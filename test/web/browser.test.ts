@@ -171,9 +171,11 @@ describe.skipIf(!hasChromium)(
           "document.activeElement?.closest('li.task')?.textContent ?? ''",
         ),
       ).toContain('Certified.');
-      await expect(page.locator('#review-counts').textContent()).resolves.toMatch(
-        /4 open · 1 done/,
-      );
+      // The counts refresh in their own request after the decision, so wait for them.
+      await page
+        .locator('#review-counts')
+        .getByText(/4 open · 1 done/)
+        .waitFor();
       expect((await single.handle.query(getTaskQuery)).status).toBe('certified');
 
       // Conflict: another assignee decides first; the row shows the workflow's reason.
