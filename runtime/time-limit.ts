@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 export async function withTimeLimit<T>(
   client: Client,
   timeoutMs: number,
-  what: string,
+  operation: string,
   fn: () => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
@@ -16,7 +16,7 @@ export async function withTimeLimit<T>(
   try {
     return await client.withAbortSignal(controller.signal, fn);
   } catch (error) {
-    if (controller.signal.aborted) throw new Error(`${what} timed out after ${timeoutMs} ms`);
+    if (controller.signal.aborted) throw new Error(`${operation} timed out after ${timeoutMs} ms`);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -141,8 +141,9 @@ type Values = ReturnType<typeof parseOptions<typeof options>>['values'];
 async function definitionFrom(values: Values): Promise<Record<string, unknown>> {
   let raw: Record<string, unknown> = {};
   if (values.file) {
-    const text = await readFile(userPath(values.file), 'utf8').catch((error: Error) => {
-      throw new UsageError(`Cannot read ${userPath(values.file!)}: ${error.message}`);
+    const file = userPath(values.file);
+    const text = await readFile(file, 'utf8').catch((error: Error) => {
+      throw new UsageError(`Cannot read ${file}: ${error.message}`);
     });
     let parsed: unknown;
     try {

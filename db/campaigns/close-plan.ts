@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NoResponseRule } from './campaign-schema.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
+import { TASK_DELETED_SQL } from './deleted-tasks.js';
 
 /** The effect of closing on one task that is still open. */
 export type CloseOutcome = 'certify' | 'remove' | 'leave_open';
@@ -35,8 +36,7 @@ export function openTasksSql(rule: NoResponseRule): string {
          t.recommendation, ${outcomeSql(rule)} as outcome
     from campaign_grant cg left join review_task t on t.id = cg.task_id
    where cg.campaign_id = ? and coalesce(t.status, 'open') = 'open'
-     and (t.id is not null or not exists (
-       select 1 from task_event d where d.task_id = cg.task_id and d.type = 'deleted'))`;
+     and (t.id is not null or not ${TASK_DELETED_SQL})`;
 }
 
 /** One open task and what closing now would do to it. */

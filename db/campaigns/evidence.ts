@@ -16,6 +16,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PolicyDefinition } from '../../workflows/policy.js';
+import { TASK_DELETED_SQL } from './deleted-tasks.js';
 import type { CampaignSourceImport } from '../entities/campaign.entity.js';
 import { PolicyRepository } from '../policy-repository.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
@@ -332,9 +333,8 @@ export async function writeEvidence(
     );
     const taskLog = await copyToFile(client, taskLogQuery(campaignId), join(outDir, names.taskLog));
     const { rows: outcomes } = await client.query<{ outcome: string; count: string }>(
-      `select coalesce(t.status, case when exists (
-                select 1 from task_event e where e.task_id = cg.task_id and e.type = 'deleted')
-              then 'deleted' end, 'not_started') as outcome, count(*) as count
+      `select coalesce(t.status, case when ${TASK_DELETED_SQL} then 'deleted' end, 'not_started')
+              as outcome, count(*) as count
          from campaign_grant cg left join review_task t on t.id = cg.task_id
         where cg.campaign_id = $1 group by 1 order by 1`,
       [campaignId],

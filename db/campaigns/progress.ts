@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
+import { deletedTasks, TASK_DELETED_SQL } from './deleted-tasks.js';
 
 /** Task counts by status; `notStarted` are snapshot rows without a projection row yet. */
 export interface StatusCounts {
@@ -79,16 +80,6 @@ function bucketFor(campaign: CampaignRecord, now: Date): 'minute' | 'hour' | 'da
   return 'day';
 }
 
-/** Counts the campaign's deleted tasks through the partial index on deletion entries. */
-async function deletedTasks(em: EntityManager, campaignId: number): Promise<number> {
-  const [row] = await em.getConnection().execute<{ n: string }[]>(
-    `select count(*) as n from task_event e join campaign_grant cg on cg.task_id = e.task_id
-      where e.type = 'deleted' and cg.campaign_id = ?`,
-    [campaignId],
-  );
-  return Number(row?.n ?? 0);
-}
-
 /** Counts a campaign's tasks by status with one index scan of its projection rows. */
 export async function campaignCounts(
   em: EntityManager,
@@ -147,8 +138,7 @@ export async function campaignProgress(
   );
   const byApplication = await db.execute<Record<string, string | number>[]>(
     `select cg.application_id, min(cg.application_name) as application_name, count(*) as total,
-            count(*) filter (where t.status = 'open' or (t.id is null and not exists (
-              select 1 from task_event d where d.task_id = cg.task_id and d.type = 'deleted'))) as open,
+            count(*) filter (where t.status = 'open' or (t.id is null and not ${TASK_DELETED_SQL})) as open,
             count(*) filter (where t.status = 'certified') as certified,
             count(*) filter (where t.status = 'removed') as removed,
             count(*) filter (where t.status = 'expired') as expired,

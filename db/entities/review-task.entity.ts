@@ -39,7 +39,15 @@ export const ReviewTask = defineEntity({
     updatedAt: p.datetime().columnType('timestamptz').defaultRaw('now()'),
     closedAt: p.datetime().columnType('timestamptz').nullable(),
   },
-  indexes: [{ properties: ['campaignId', 'status'] }, { properties: ['assigneeId', 'status'] }],
+  indexes: [
+    { properties: ['campaignId', 'status'] },
+    { properties: ['assigneeId', 'status'] },
+    // "Removals waiting for you" reads only the rows whose removal waits for someone.
+    {
+      name: 'review_task_revocation_waiting_index',
+      expression: `create index "review_task_revocation_waiting_index" on "review_task" ("updated_at") where "revocation_status" in ('pending_approval', 'awaiting_manual')`,
+    },
+  ],
 });
 
 export type IReviewTask = InferEntity<typeof ReviewTask>;

@@ -177,10 +177,10 @@ describe('revocation', () => {
     expect(notice!.body).toContain('no active owner');
     expect(notice!.body.split(org.subject.applicationName)).toHaveLength(2);
 
-    const refused = await revocation
+    const rejection = await revocation
       .executeUpdate(markProvisionedUpdate, { args: [{ actorId: org.ids.appOwner }] })
       .catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(rejection).toBeInstanceOf(WorkflowUpdateFailedError);
     await revocation.executeUpdate(markProvisionedUpdate, {
       args: [{ actorId: org.ids.campaignAdmin, comment: 'removed in console' }],
     });
