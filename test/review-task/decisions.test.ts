@@ -56,16 +56,31 @@ describe('review task decisions', () => {
     });
     expect(afterFirst.stepIndex).toBe(1);
 
-    await until(
+    const assigned = await until(
       handle,
       (s) => s.assigneeIds.includes(org.ids.appOwner),
       'the application owner to be assigned',
+    );
+    // A decision that arrives while the assignment's own projection write is still running
+    // is applied at once, but its closing row follows that write. Wait for it first.
+    await eventually(
+      () =>
+        db.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ state_version: number }[]>(
+            'select state_version from review_task where id = ?',
+            [handle.workflowId],
+          ),
+      ([row]) => (row?.state_version ?? -1) >= assigned.version,
+      { what: 'the assignment to be projected' },
     );
     const afterSecond = await handle.executeUpdate(certifyUpdate, {
       args: [{ actorId: org.ids.appOwner }],
     });
     expect(afterSecond.status).toBe('certified');
-    // The closing decision writes its row before the update returns, so lists read it at once.
+    // With no other write in flight, the closing decision writes its row before the update
+    // returns, so lists read it at once.
     const closedRow = await db.orm.em
       .fork()
       .getConnection()
