@@ -3,6 +3,8 @@ import { reviewTaskWorkflow } from '../../workflows/review-task.js';
 import { certifyUpdate, getTaskQuery, removeUpdate } from '../../workflows/messages.js';
 import { publishPolicy, step, taskInput } from '../support/fixtures.js';
 import { eventually, uniqueId } from '../support/temporal.js';
+import type { TaskView } from '../../web/tasks/task-access.js';
+import { taskHeading } from '../../web/views/task-page.js';
 import { buildApp, signInAs, useWebHarness } from './support.js';
 
 const web = useWebHarness();
@@ -18,6 +20,10 @@ describe('task detail page', () => {
     const browser = await web.signInAs(org.ids.manager);
     const { response, html } = await browser.page(`/tasks/${taskId}`);
     expect(response.status).toBe(200);
+    const s = org.subject;
+    const heading = `${s.subjectName} (${s.accountName}) · ${s.resourceName} in ${s.applicationName}`;
+    expect(html).toContain(`<h1>${heading}</h1>`);
+    expect(html).toContain(`<title>${heading}`);
     expect(html).toContain(org.subject.accountName);
     expect(html).toContain(org.subject.resourceName);
     expect(html).toContain(org.subject.applicationName);
@@ -57,6 +63,17 @@ describe('task detail page', () => {
     expect(html).toContain('<li>Not used for 200 days</li>');
     expect(html).toContain('1 of 40 in Engineering hold it');
     expect(html).toContain('name="seenInsightsVersion" value="1"');
+  });
+
+  it('names an orphaned account alone', () => {
+    const subject = {
+      subjectIdentityId: null,
+      subjectName: 'Build Bot',
+      accountName: 'build-bot',
+      resourceName: 'Deployers',
+      applicationName: 'GitHub',
+    } as TaskView['subject'];
+    expect(taskHeading(subject)).toBe('build-bot · Deployers in GitHub');
   });
 
   it('returns 404 for another reviewer’s task', async () => {

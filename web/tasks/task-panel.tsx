@@ -5,7 +5,7 @@ import type { CurrentUser } from '../auth/session.js';
 import type { AppEnv } from '../deps.js';
 import { page } from '../render.js';
 import type { IdentityChoice } from '../views/task-forms.js';
-import { TaskPanel, type PanelMessage } from '../views/task-page.js';
+import { TaskPanel, taskHeading, type PanelMessage } from '../views/task-page.js';
 import type { LoadedTask } from './task-access.js';
 import { grantFacts, identityNames, publishedPolicies } from './task-facts.js';
 
@@ -39,7 +39,7 @@ export async function renderTaskPanel(
   const policies = loaded.rights.repair ? await publishedPolicies(em) : [];
   return page(
     c,
-    `${view.subject.accountName} · ${view.subject.resourceName}`,
+    taskHeading(view.subject),
     <TaskPanel
       loaded={loaded}
       names={names}

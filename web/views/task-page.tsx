@@ -174,6 +174,19 @@ function Summary(props: { view: TaskView; names: Map<number, IdentityName> }) {
 }
 
 /**
+ * Returns the page heading: the person and their account when the account belongs to an
+ * identity, else the account or group alone, then the resource and its application.
+ */
+export function taskHeading(subject: TaskView['subject']): string {
+  const { subjectIdentityId, subjectName, accountName } = subject;
+  const holder =
+    subjectIdentityId !== null && subjectName && subjectName !== accountName
+      ? `${subjectName} (${accountName})`
+      : accountName;
+  return `${holder} · ${subject.resourceName} in ${subject.applicationName}`;
+}
+
+/**
  * Renders a task's detail panel: summary, insights, the actions the viewer may take, and the
  * task log. It is the whole page body and also the fragment htmx swaps in after each action.
  */
@@ -184,7 +197,7 @@ export function TaskPanel(props: TaskPageProps) {
       <p>
         <a href="/reviews">Back to my reviews</a>
       </p>
-      <h1>{`${view.subject.accountName} · ${view.subject.resourceName}`}</h1>
+      <h1>{taskHeading(view.subject)}</h1>
       {view.notice ? <Notice kind="info">{view.notice}</Notice> : null}
       {props.confirm ? (
         props.confirm
