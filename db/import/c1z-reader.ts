@@ -164,10 +164,19 @@ function chooseSync(sqlite: Database.Database, options: ImportOptions): SyncRun 
   if (options.allowUnfinishedSync) return runs[0]!;
   throw new ImportFileError(
     options.file,
-    `the c1z file holds no finished sync (the latest, ${runs[0]!.sync_id}, started ${runs[0]!.started_at} and never ended), ` +
+    `the c1z file holds no finished sync (the latest, ${runs[0]!.sync_id}, started ${localStart(runs[0]!.started_at)} and never ended), ` +
       'so its data may be incomplete. Run the connector again until its sync finishes, ' +
       'or pass --allow-unfinished-sync to import the unfinished sync anyway.',
   );
+}
+
+/**
+ * Formats a sync's start time for messages. Baton writes it in the connector machine's local
+ * time without a zone, so the message names it as local time instead of implying UTC.
+ */
+function localStart(startedAt: string): string {
+  const seconds = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/.exec(startedAt)?.[0];
+  return seconds ? `${seconds} in the connector's local time` : startedAt;
 }
 
 function countRows(sqlite: Database.Database, syncId: string): number {
