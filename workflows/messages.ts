@@ -50,6 +50,14 @@ export interface CloseByCampaignInput extends ActorInput {
   reason: string;
 }
 
+/** Explains why `actorId` does not name an identity, or returns undefined when it does. */
+export function actorIdProblem(actorId: unknown): string | undefined {
+  if (Number.isInteger(actorId)) return undefined;
+  if (actorId === undefined || actorId === null)
+    return 'The action must name its actor: actorId, the identity id of the person acting.';
+  return `actorId must be an identity id (a whole number), got ${JSON.stringify(actorId)}.`;
+}
+
 /** One action on a task, as the reducer sees it. */
 export type TaskAction =
   | ({ type: 'certify' } & DecisionInput)
@@ -148,6 +156,8 @@ export interface RevocationStateView {
   /** Identities who may approve or deny (approval mode) or mark as provisioned (manual mode). */
   approverIds: number[];
   provisionerIds: number[];
+  /** True when a denial needs a comment; unset in revocations started before that rule. */
+  denyReasonRequired?: boolean;
   detail?: string;
   log: { at: string; actorId: number | null; event: string; comment?: string }[];
 }

@@ -63,6 +63,8 @@ const store = proxyActivities<Activities>(projectionOptions);
 const storeOnClose = proxyLocalActivities<Activities>(projectionOptions);
 /** Patch id of the change that moved the closed-task projection to a local activity. */
 const CLOSED_PROJECTION_LOCAL = 'closed-task-projection-local';
+/** Patch id of the change that made repairs need a reason. */
+const REPAIR_REASON_REQUIRED = 'repair-reason-required';
 /** Patch id of the change that keeps a step's due time when "process now" re-resolves it. */
 const PROCESS_NOW_KEEPS_DUE = 'process-now-keeps-due-time';
 // Reviewer resolution and notifications give up after a bounded number of attempts so a
@@ -88,6 +90,8 @@ function dueAt(step: PolicyStep | undefined, from: Date): Date | null {
  */
 export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOutcome> {
   let state: TaskState = input.resume ?? initialState(input, new Date());
+  // A task recorded before repairs needed a reason replays without that rule.
+  if (!input.resume) state = { ...state, repairReasonRequired: patched(REPAIR_REASON_REQUIRED) };
   const pending: Effect[] = [];
   let revocationRequested = false;
   let projectedVersion = -1;

@@ -3,11 +3,13 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
+  actorIdProblem,
   approveRevocationSignal,
   approveRevocationUpdate,
   denyRevocationSignal,
@@ -21,6 +23,9 @@ import {
 } from './messages.js';
 import type { RevocationPolicy } from './policy.js';
 import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-state.js';
+
+/** Patch id of the change that made a denial need a comment. */
+const DENY_REASON_REQUIRED = 'deny-reason-required';
 
 export interface RevocationInput {
   taskId: string;
@@ -48,7 +53,8 @@ export function checkRevocationAction(
   action: RevocationAction,
   input: RevocationDecisionInput,
 ): string | undefined {
-  if (!Number.isInteger(input.actorId)) return 'The action must name its actor (actorId).';
+  const actorProblem = actorIdProblem(input.actorId);
+  if (actorProblem) return actorProblem;
   if (action === 'markProvisioned') {
     if (state.status !== 'awaiting_manual')
       return `The removal is not waiting for manual provisioning (status: ${state.status}).`;
@@ -59,6 +65,8 @@ export function checkRevocationAction(
   if (state.status !== 'pending_approval')
     return `The removal is not waiting for approval (status: ${state.status}).`;
   if (!state.approverIds.includes(input.actorId)) return 'You are not an approver of this removal.';
+  if (action === 'deny' && state.denyReasonRequired && !input.comment?.trim())
+    return 'Give a reason for denying the removal: the access stays, and the reason is kept as evidence.';
   return undefined;
 }
 
@@ -72,6 +80,8 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     status: 'provisioning',
     approverIds: [],
     provisionerIds: [],
+    // A revocation recorded before denials needed a reason replays without that rule.
+    denyReasonRequired: patched(DENY_REASON_REQUIRED),
     log: [],
   };
   let decision: RevocationAction | undefined;

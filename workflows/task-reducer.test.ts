@@ -147,8 +147,44 @@ describe('task reducer', () => {
 
   it('limits repair actions to super admins', () => {
     for (const type of ['skipStep', 'restart', 'hardReset', 'cancel', 'processNow'] as const) {
-      expectRejected(task(), { type, actorId: ids.admin }, 'Only a super admin');
+      expectRejected(
+        task(),
+        { type, actorId: ids.admin },
+        'Only the super admins named when this task’s campaign was launched',
+      );
     }
+  });
+
+  it('requires a reason for repairs', () => {
+    const strict = { ...task(), repairReasonRequired: true };
+    for (const type of ['skipStep', 'restart', 'hardReset', 'cancel'] as const) {
+      expectRejected(strict, { type, actorId: ids.superAdmin }, 'Give a reason to');
+      expectRejected(strict, { type, actorId: ids.superAdmin, reason: '  ' }, 'Give a reason to');
+      expect(reduce(strict, { type, actorId: ids.superAdmin, reason: 'Owner left' }, now).ok).toBe(
+        true,
+      );
+    }
+    const change = { type: 'changePolicy' as const, actorId: ids.superAdmin, policyName: 'p' };
+    expectRejected(strict, change, 'Give a reason to change a task’s policy');
+    // Tasks recorded before the rule accept repairs without a reason, so they replay unchanged.
+    expect(reduce(task(), { type: 'cancel', actorId: ids.superAdmin }, now).ok).toBe(true);
+  });
+
+  it('rejects an unknown campaign outcome', () => {
+    const close = {
+      type: 'closeByCampaign',
+      actorId: ids.admin,
+      outcome: 'maybe',
+      reason: 'Campaign ended',
+    } as unknown as TaskAction;
+    expectRejected(task(), close, 'Unknown outcome "maybe"; use certify, remove, leave_open.');
+  });
+
+  it('names a wrong actorId', () => {
+    const certify = { type: 'certify', actorId: '5' } as unknown as TaskAction;
+    expectRejected(task(), certify, 'actorId must be an identity id (a whole number), got "5".');
+    const anonymous = { type: 'certify' } as unknown as TaskAction;
+    expectRejected(task(), anonymous, 'The action must name its actor: actorId');
   });
 
   it('records what the reviewer was shown with the decision', () => {

@@ -3,7 +3,7 @@
  * handlers and signal handlers all call `reduce`, so the web path and the Temporal UI path
  * cannot drift apart. Pure: no I/O, no clock (the caller passes `now`), no mutation of input.
  */
-import type { TaskAction } from './messages.js';
+import { actorIdProblem, type TaskAction } from './messages.js';
 import type { PolicyStep, PolicyVersion } from './policy.js';
 import type { AssignedVia, TaskLogEntry, TaskLogType, TaskState } from './task-state.js';
 
@@ -190,7 +190,8 @@ function provenance(state: TaskState, decision: 'certify' | 'remove', now: Date)
  * the reason the action is rejected. Never mutates `state`.
  */
 export function reduce(state: TaskState, action: TaskAction, now: Date): Decision {
-  if (!Number.isInteger(action.actorId)) return reject('The action must name its actor (actorId).');
+  const actorProblem = actorIdProblem(action.actorId);
+  if (actorProblem) return reject(actorProblem);
 
   switch (action.type) {
     case 'certify':
@@ -295,13 +296,16 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
     case 'hardReset':
     case 'changePolicy':
     case 'cancel': {
-      if (!isSuperAdmin(state, action.actorId))
-        return reject(`Only a super admin can ${describe(action.type)}.`);
+      if (!isSuperAdmin(state, action.actorId)) return reject(notListedSuperAdmin(action.type));
       if (state.closed)
         return reject(
           `The task is already closed (${state.status}); ${describe(action.type)} works on open tasks only.`,
         );
       const reason = trimmed(action.reason);
+      if (state.repairReasonRequired && !reason)
+        return reject(
+          `Give a reason to ${describe(action.type)}; it is kept in the task log as evidence.`,
+        );
       if (action.type === 'cancel') {
         const next = record(state, now, 'canceled', action.actorId, { comment: reason });
         return { ok: true, state: closeAs(next, 'canceled', now), effects: [] };
@@ -352,8 +356,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
     }
 
     case 'processNow': {
-      if (!isSuperAdmin(state, action.actorId))
-        return reject('Only a super admin can process a task now.');
+      if (!isSuperAdmin(state, action.actorId)) return reject(notListedSuperAdmin('processNow'));
       const next = record(state, now, 'processed', action.actorId);
       const effects: Effect[] = [{ kind: 'refreshInsights' }];
       if (!next.closed) effects.unshift({ kind: 'resolveStep' });
@@ -369,6 +372,10 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         return reject('Only a campaign administrator can close this task for the campaign.');
       }
       if (state.closed) return reject(`The task is already closed (${state.status}).`);
+      if (!CAMPAIGN_OUTCOMES.includes(action.outcome))
+        return reject(
+          `Unknown outcome ${JSON.stringify(action.outcome)}; use ${CAMPAIGN_OUTCOMES.join(', ')}.`,
+        );
       const next = record(state, now, 'closed_by_campaign', action.actorId, {
         comment: trimmed(action.reason),
         data: {
@@ -394,14 +401,27 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
   }
 }
 
-function describe(type: 'skipStep' | 'restart' | 'hardReset' | 'changePolicy' | 'cancel') {
+const CAMPAIGN_OUTCOMES: unknown[] = ['certify', 'remove', 'leave_open'];
+
+type RepairType = 'skipStep' | 'restart' | 'hardReset' | 'changePolicy' | 'cancel' | 'processNow';
+
+function describe(type: RepairType) {
   return {
     skipStep: 'skip a step',
     restart: 'restart a task',
     hardReset: 'hard-reset a task',
     changePolicy: 'change a task’s policy',
     cancel: 'cancel a task',
+    processNow: 'process a task now',
   }[type];
+}
+
+/**
+ * Explains a repair rejected for its actor. A task keeps the super admins of its campaign's
+ * launch, so someone given the role later is rejected too, and the message explains why.
+ */
+function notListedSuperAdmin(type: RepairType): string {
+  return `Only the super admins named when this task’s campaign was launched can ${describe(type)}. Someone given the role later cannot repair tasks launched before.`;
 }
 
 // System transitions: the workflow applies these after its activities and timers.
@@ -487,5 +507,7 @@ export function recordRejected(
   reason: string,
   now: Date,
 ): TaskState {
-  return record(state, now, 'rejected', action.actorId, { data: { action: action.type, reason } });
+  // A signal without a valid actorId is logged without an actor, and its reason quotes the value sent.
+  const actorId = Number.isInteger(action.actorId) ? action.actorId : null;
+  return record(state, now, 'rejected', actorId, { data: { action: action.type, reason } });
 }

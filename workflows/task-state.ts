@@ -145,6 +145,11 @@ export interface TaskState {
   campaignOwnerId: number | null;
   campaignAdminIds: number[];
   superAdminIds: number[];
+  /**
+   * True when repairs (skip step, restart, hard reset, change policy, cancel) need a reason.
+   * Tasks started before this rule existed leave it unset, so their histories replay as recorded.
+   */
+  repairReasonRequired?: boolean;
   insights?: InsightsSnapshot;
   recommendation?: Recommendation;
   /** Incremented whenever insights or the recommendation change. */

@@ -21,7 +21,8 @@ export const description = 'Act on many review tasks at once (super admins only)
 
 const usage = `Usage:
   recert tasks hard-reset --policy NAME [--campaign ID] --as EMAIL [--dry-run]
-  recert tasks cancel|skip-step|process-now --query QUERY --as EMAIL [--reason TEXT] [--dry-run]
+  recert tasks cancel|skip-step --query QUERY --as EMAIL --reason TEXT [--dry-run]
+  recert tasks process-now --query QUERY --as EMAIL [--dry-run]
 
 hard-reset moves every open task of policy NAME that is on an older version to the latest
 version, back to its first step (task logs are kept). The other actions take a Temporal
@@ -31,7 +32,8 @@ and act on the open review tasks it matches.
 
 Options:
   --as EMAIL          the super admin the actions are recorded for (required)
-  --reason TEXT       reason written into each task log
+  --reason TEXT       reason written into each task log (required for cancel and skip-step;
+                      hard-reset defaults to "Moved to NAME vN")
   --dry-run           list what would change and act on nothing
   --concurrency N     tasks in flight at once (default 8)
   --batch-id ID       names the run; rerunning with the same id resumes it (default: derived
@@ -102,6 +104,10 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`hard-reset needs --policy NAME.\n\n${usage}`);
   if (actionType !== 'hardReset' && !values.query)
     throw new UsageError(`${sub} needs --query QUERY.\n\n${usage}`);
+  if ((actionType === 'cancel' || actionType === 'skipStep') && !values.reason?.trim())
+    throw new UsageError(
+      `${sub} needs --reason TEXT: the reason is kept in each task log as evidence.\n\n${usage}`,
+    );
 
   return withDatabase((orm) =>
     withTemporal(async (client) => {

@@ -114,7 +114,16 @@ describe('batch hard reset', () => {
   it('refuses a caller who is not a super admin', async () => {
     const org = await seedOrganisation(db.orm);
     const result = await recert(
-      ['tasks', 'cancel', '--query', 'RecertCampaignId = "1"', '--as', org.emails.manager],
+      [
+        'tasks',
+        'cancel',
+        '--query',
+        'RecertCampaignId = "1"',
+        '--reason',
+        'duplicate',
+        '--as',
+        org.emails.manager,
+      ],
       {
         DATABASE_URL: db.url,
         TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -140,7 +149,14 @@ describe('a partly rejected batch', () => {
       RECERT_SUPER_ADMINS: org.emails.campaignAdmin,
       RECERT_DATA_DIR: await mkdtemp(join(tmpdir(), 'recert-batch-')),
     };
-    const args = ['tasks', 'cancel', '--query', `RecertCampaignId = "${campaignId}"`];
+    const args = [
+      'tasks',
+      'cancel',
+      '--query',
+      `RecertCampaignId = "${campaignId}"`,
+      '--reason',
+      'duplicate',
+    ];
     await eventually(
       async () => recert([...args, '--as', org.emails.campaignAdmin, '--dry-run', '--json'], env),
       (result) => (JSON.parse(result.stdout || '{}') as { tasks?: string[] }).tasks?.length === 1,

@@ -120,14 +120,18 @@ describe('review task admin and reviewer actions', () => {
       const error = await handle
         .executeUpdate(update, { args: [{ actorId: org.ids.campaignAdmin }] })
         .catch((e: unknown) => e);
-      expect(reason(error)).toContain('Only a super admin');
+      expect(reason(error)).toContain(
+        'Only the super admins named when this task’s campaign was launched',
+      );
     }
     const error = await handle
       .executeUpdate(changePolicyUpdate, {
         args: [{ actorId: org.ids.manager, policyName: 'other' }],
       })
       .catch((e: unknown) => e);
-    expect(reason(error)).toContain('Only a super admin');
+    expect(reason(error)).toContain(
+      'Only the super admins named when this task’s campaign was launched',
+    );
   });
 
   it('skips a step to the next reviewer', async () => {
@@ -149,7 +153,13 @@ describe('review task admin and reviewer actions', () => {
     const { handle } = await openTask(org);
     await handle.executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.manager }] });
     await until(handle, (s) => s.stepIndex === 1 && s.assigneeIds.length > 0, 'step 2');
-    await handle.executeUpdate(restartUpdate, { args: [{ actorId: org.ids.superAdmin }] });
+    const unexplained = await handle
+      .executeUpdate(restartUpdate, { args: [{ actorId: org.ids.superAdmin }] })
+      .catch((error: unknown) => error);
+    expect(reason(unexplained)).toContain('Give a reason to restart a task');
+    await handle.executeUpdate(restartUpdate, {
+      args: [{ actorId: org.ids.superAdmin, reason: 'wrong manager assigned' }],
+    });
     const state = await until(
       handle,
       (s) => s.stepIndex === 0 && s.assigneeIds.includes(org.ids.manager),
@@ -194,7 +204,7 @@ describe('review task admin and reviewer actions', () => {
       revocation: { mode: 'manual' },
     });
     await handle.executeUpdate(changePolicyUpdate, {
-      args: [{ actorId: org.ids.superAdmin, policyName: other.name }],
+      args: [{ actorId: org.ids.superAdmin, policyName: other.name, reason: 'owner review' }],
     });
     await until(
       handle,
@@ -207,7 +217,7 @@ describe('review task admin and reviewer actions', () => {
     const org = await seedOrganisation(db.orm);
     const { handle, policy } = await openTask(org);
     await handle.executeUpdate(changePolicyUpdate, {
-      args: [{ actorId: org.ids.superAdmin, policyName: 'no-such-policy' }],
+      args: [{ actorId: org.ids.superAdmin, policyName: 'no-such-policy', reason: 'typo' }],
     });
     const state = await until(
       handle,

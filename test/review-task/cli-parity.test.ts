@@ -59,11 +59,15 @@ describe('temporal CLI signals and web updates', () => {
     ['comment', (org) => ({ actorId: org.ids.campaignAdmin, text: 'please decide' })],
     ['sendReminder', (org) => ({ actorId: org.ids.campaignAdmin })],
     ['skipStep', (org) => ({ actorId: org.ids.superAdmin, reason: 'skip' })],
-    ['restart', (org) => ({ actorId: org.ids.superAdmin })],
-    ['hardReset', (org) => ({ actorId: org.ids.superAdmin })],
+    ['restart', (org) => ({ actorId: org.ids.superAdmin, reason: 'wrong reviewer' })],
+    ['hardReset', (org) => ({ actorId: org.ids.superAdmin, reason: 'new version' })],
     [
       'changePolicy',
-      (org) => ({ actorId: org.ids.superAdmin, policyName: org.emails.subject.split('@')[0] }),
+      (org) => ({
+        actorId: org.ids.superAdmin,
+        policyName: org.emails.subject.split('@')[0],
+        reason: 'stricter policy',
+      }),
     ],
     ['cancel', (org) => ({ actorId: org.ids.superAdmin, reason: 'duplicate' })],
     ['processNow', (org) => ({ actorId: org.ids.superAdmin })],

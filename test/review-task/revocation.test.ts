@@ -124,6 +124,13 @@ describe('revocation', () => {
       (s) => s.status === 'pending_approval',
       { what: 'pending approval' },
     );
+    const unexplained = await revocation
+      .executeUpdate(denyRevocationUpdate, { args: [{ actorId: org.ids.approver, comment: ' ' }] })
+      .then(
+        () => 'accepted',
+        (error: unknown) => String((error as { cause?: Error }).cause?.message ?? error),
+      );
+    expect(unexplained).toContain('Give a reason for denying the removal');
     await revocation.executeUpdate(denyRevocationUpdate, {
       args: [{ actorId: org.ids.approver, comment: 'still needed for on-call' }],
     });

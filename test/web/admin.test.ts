@@ -56,7 +56,7 @@ describe('repair actions', () => {
     const link = `href="http://temporal-ui.test/namespaces/default/workflows/${taskId}"`;
     expect(html.split(link).length - 1).toBe(7);
     for (const label of [
-      'Skip the current step',
+      'Skip the last step',
       'Restart from the first step',
       'Hard reset',
       'Change policy',
@@ -179,8 +179,56 @@ describe('repair actions', () => {
       { htmx: true },
     );
     expect(response.status).toBe(409);
-    expect(await response.text()).toContain('Only a super admin can skip a step.');
+    expect(await response.text()).toContain(
+      'Only the super admins named when this task’s campaign was launched can skip a step.',
+    );
     expect((await handle.query(getTaskQuery)).stepIndex).toBe(0);
+
+    const { html } = await late.page(`/tasks/${taskId}`);
+    expect(html).toContain('you were given the role later');
+    expect(html).not.toContain('Delete the task');
+    const deleted = await late.post(
+      `/tasks/${taskId}/admin/delete`,
+      { reason: 'x', confirm: 'yes' },
+      { htmx: true },
+    );
+    expect(deleted.status).toBe(409);
+    expect(await deleted.text()).toContain('can repair or delete it');
+    const audit = await sql<{ outcome: string }>(
+      `select outcome from audit_event where action = 'task.delete' and target_id = ?`,
+      [taskId],
+    );
+    expect(audit).toEqual([{ outcome: 'rejected' }]);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+  });
+
+  it('requires a reason to delete or cancel', async () => {
+    const { admin, taskId, handle } = await taskWithAdmin();
+    for (const action of ['delete', 'cancel']) {
+      const response = await admin.post(
+        `/tasks/${taskId}/admin/${action}`,
+        { reason: ' ', confirm: 'yes' },
+        { htmx: true },
+      );
+      expect(response.status, action).toBe(422);
+      expect(await response.text(), action).toContain(`Give a reason to ${action} the task`);
+    }
+    expect((await handle.query(getTaskQuery)).status).toBe('open');
+  });
+
+  it('rejects a change to an unpublished policy version', async () => {
+    const { admin, taskId, handle } = await taskWithAdmin();
+    const before = await handle.query(getTaskQuery);
+    const response = await admin.post(
+      `/tasks/${taskId}/admin/change-policy`,
+      { policyName: before.policy.name, policyVersion: '99', reason: 'typo' },
+      { htmx: true },
+    );
+    expect(response.status).toBe(422);
+    expect(await response.text()).toContain(`Policy ${before.policy.name} v99 is not published`);
+    const after = await handle.query(getTaskQuery);
+    expect(after.version).toBe(before.version);
+    expect(after.stepDueAt).toBe(before.stepDueAt);
   });
 });
 

@@ -244,6 +244,7 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('button', { name: /^Sign in as superAdmin/ }).click();
       await page.goto(`${base}/tasks/${task.taskId}`);
       await checkPage(page, 'task-admin');
+      await page.locator('#cancel-reason').fill('Out of scope for this campaign');
       await page.getByRole('button', { name: /Cancel the task/ }).click();
       await page.getByText('Cancel this task?').waitFor();
       await checkPage(page, 'task-admin-confirm');

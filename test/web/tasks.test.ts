@@ -271,6 +271,11 @@ describe('task actions', () => {
       { what: 'the approval form' },
     );
     expect(pending.response.status).toBe(200);
+    // The reviewer who removed the access sees whom the removal waits for, in words.
+    const approverName = org.emails.approver.split('@')[0]!.replace('-', ' ');
+    const reviewerView = (await manager.page(`/tasks/${taskId}`)).html;
+    expect(reviewerView).toContain('Status: waiting for approval (pending_approval)');
+    expect(reviewerView).toContain(`Waiting for: ${approverName}`);
     const waiting = await eventually(
       () => approver.page('/reviews'),
       (page) => page.html.includes('Removals waiting for you (1)'),

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { PolicyRepository } from '../../db/policy-repository.js';
 import { deleteTask, recordAudit } from '../../runtime/task-client.js';
 import type { TaskAction } from '../../workflows/messages.js';
 import { requireRole, requireUser, signedIn } from '../auth/require.js';
@@ -67,6 +68,9 @@ const REPAIRS: Record<
   },
 };
 
+const NOT_LISTED =
+  'Only the super admins named when this task’s campaign was launched can repair or delete it. Someone given the role later cannot.';
+
 function taskNotFound(c: Context<AppEnv>) {
   return c.text('Task not found.', 404);
 }
@@ -86,6 +90,30 @@ export const taskAdminRoutes = new Hono<AppEnv>()
     if (!loaded) return taskNotFound(c);
     const form = await readForm(c);
     const reason = field(form, 'reason').trim();
+    // A live task names the super admins who may repair it, and deleting is the strongest repair.
+    if (loaded.state && !loaded.rights.repair) {
+      await recordAudit(deps.orm, {
+        actor: actorLabel(user),
+        action: 'task.delete',
+        targetType: 'review_task',
+        targetId: loaded.view.id,
+        outcome: 'rejected',
+        reason: NOT_LISTED,
+      });
+      return renderTaskPanel(c, user, loaded, {
+        message: { kind: 'error', text: NOT_LISTED },
+        status: 409,
+      });
+    }
+    if (!reason) {
+      return renderTaskPanel(c, user, loaded, {
+        message: {
+          kind: 'error',
+          text: 'Give a reason to delete the task; it is kept in the task log and the audit log.',
+        },
+        status: 422,
+      });
+    }
     if (field(form, 'confirm') !== 'yes') {
       return renderTaskPanel(c, user, loaded, {
         confirm: (
@@ -103,7 +131,7 @@ export const taskAdminRoutes = new Hono<AppEnv>()
     }
     await deleteTask(deps.temporal, deps.orm, loaded.view.id, {
       actor: { label: actorLabel(user) },
-      reason: reason || 'no reason given',
+      reason,
       namespace: deps.temporalConfig.namespace,
     });
     if (isFragmentRequest(c)) return c.body(null, 200, { 'HX-Redirect': '/reviews?scope=all' });
@@ -120,6 +148,15 @@ export const taskAdminRoutes = new Hono<AppEnv>()
     if (!loaded) return taskNotFound(c);
     const form = await readForm(c);
 
+    if (name === 'cancel' && loaded.state?.repairReasonRequired && !field(form, 'reason').trim()) {
+      return renderTaskPanel(c, user, loaded, {
+        message: {
+          kind: 'error',
+          text: 'Give a reason to cancel the task; it is kept in the task log as evidence.',
+        },
+        status: 422,
+      });
+    }
     if (name === 'cancel' && field(form, 'confirm') !== 'yes') {
       return renderTaskPanel(c, user, loaded, {
         confirm: (
@@ -137,6 +174,22 @@ export const taskAdminRoutes = new Hono<AppEnv>()
     }
 
     const action = repair.build(form, user);
+    if (action.type === 'changePolicy') {
+      const target = await new PolicyRepository(deps.orm.em.fork()).find(
+        action.policyName,
+        action.policyVersion,
+      );
+      if (!target) {
+        const requested = `${action.policyName}${action.policyVersion ? ` v${action.policyVersion}` : ''}`;
+        return renderTaskPanel(c, user, loaded, {
+          message: {
+            kind: 'error',
+            text: `Policy ${requested} is not published, so the task was not changed. Publish it first, or pick a listed version.`,
+          },
+          status: 422,
+        });
+      }
+    }
     const outcome = await performTaskAction(deps, user, loaded, action, c.get('requestId'));
     if (outcome.ok) {
       await recordAudit(deps.orm, {

@@ -67,6 +67,8 @@ export interface TaskRights {
   reassign: boolean;
   remind: boolean;
   repair: boolean;
+  /** A super admin who is not among the task's own super admins (given the role after launch). */
+  repairUnlisted: boolean;
   approveRevocation: boolean;
   markProvisioned: boolean;
 }
@@ -205,7 +207,8 @@ export async function loadTask(
           (canSee(state, me) || globalAdmin || !!state.revocation?.waitingFor?.includes(me)),
         reassign: !state.closed && (state.assigneeIds.includes(me) || stateAdmin || globalAdmin),
         remind: !state.closed && state.assigneeIds.length > 0 && (canSee(state, me) || globalAdmin),
-        repair: hasRole(user, 'super_admin'),
+        repair: hasRole(user, 'super_admin') && state.superAdminIds.includes(me),
+        repairUnlisted: hasRole(user, 'super_admin') && !state.superAdminIds.includes(me),
         approveRevocation:
           revocation?.status === 'pending_approval' && revocation.approverIds.includes(me),
         markProvisioned:
@@ -249,6 +252,7 @@ export async function loadTask(
     reassign: false,
     remind: false,
     repair: false,
+    repairUnlisted: false,
     approveRevocation: false,
     markProvisioned: false,
   };

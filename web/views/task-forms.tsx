@@ -21,6 +21,12 @@ export interface ActionFormsProps {
   reassign?: { query: string; results: IdentityChoice[] };
 }
 
+/** Returns an identity's display name, or "System" for entries no person made. */
+export function nameOf(names: Map<number, IdentityName>, id: number | null): string {
+  if (id === null) return 'System';
+  return names.get(id)?.displayName ?? `Identity ${id}`;
+}
+
 export const taskPath = (id: string, action = '') =>
   `/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
 
@@ -177,20 +183,46 @@ function ReassignForm(props: ActionFormsProps) {
   );
 }
 
+const REVOCATION_STATUS_TEXT: Record<string, string> = {
+  pending_approval: 'waiting for approval',
+  denied: 'denied, the access stays',
+  provisioning: 'being removed through the connector',
+  awaiting_manual: 'waiting to be removed by hand',
+  revoked: 'removed',
+  verified: 'removed and verified',
+  verification_failed: 'removed, but the check afterwards still finds the access',
+  failed: 'failed',
+};
+
+/** Returns a revocation status in words, followed by its code for searching the docs and logs. */
+export function revocationStatusText(status: string): string {
+  const text = REVOCATION_STATUS_TEXT[status];
+  return text ? `${text} (${status})` : status;
+}
+
 /** Revocation status, with approve/deny or "mark as provisioned" for those who may. */
 export function RevocationSection(props: ActionFormsProps) {
   const { view, loaded } = props;
   if (!view.revocation) return null;
   const revocation = loaded.revocation;
+  const waitingFor =
+    revocation?.status === 'pending_approval'
+      ? revocation.approverIds
+      : revocation?.status === 'awaiting_manual'
+        ? revocation.provisionerIds
+        : [];
   return (
     <section aria-labelledby="revocation-title">
       <h2 id="revocation-title">Revocation</h2>
       <p>
-        {`Status: ${revocation?.status ?? view.revocation.status}`}
+        {`Status: ${revocationStatusText(revocation?.status ?? view.revocation.status)}`}
         {(revocation?.detail ?? view.revocation.detail)
           ? ` · ${revocation?.detail ?? view.revocation.detail}`
           : ''}
       </p>
+      {waitingFor.length > 0 ? (
+        <p>{`Waiting for: ${waitingFor.map((id) => nameOf(props.names, id)).join(', ')}`}</p>
+      ) : null}
       {loaded.rights.approveRevocation ? (
         <ActionForm
           id={view.id}
@@ -198,7 +230,7 @@ export function RevocationSection(props: ActionFormsProps) {
           csrfToken={props.csrfToken}
           label="Approve or deny the removal"
         >
-          <label for="revocation-comment">Comment (optional)</label>
+          <label for="revocation-comment">Comment (required to deny)</label>
           <textarea id="revocation-comment" name="comment" rows={2} maxlength={4000}></textarea>
           <div class="buttons">
             <button type="submit" name="kind" value="approve" class="danger">
@@ -237,7 +269,7 @@ function ReasonField(props: { id: string }) {
   return (
     <>
       <label for={props.id}>Reason</label>
-      <input id={props.id} name="reason" type="text" maxlength={4000} />
+      <input id={props.id} name="reason" type="text" maxlength={4000} required />
     </>
   );
 }
@@ -278,8 +310,23 @@ function RepairForm(props: {
 /** Renders the repair actions for super admins, each marked admin-only. */
 export function AdminActions(props: ActionFormsProps) {
   const { view, loaded } = props;
+  if (loaded.rights.repairUnlisted) {
+    return (
+      <section aria-labelledby="admin-title" class="admin-actions">
+        <h2 id="admin-title">
+          Repair <AdminOnly />
+        </h2>
+        <p>
+          This task accepts repairs only from the super admins named when its campaign was launched,
+          and you were given the role later. Ask one of them, or launch later campaigns with you
+          named.
+        </p>
+      </section>
+    );
+  }
   if (!loaded.rights.repair) return null;
   const open = !view.closed && view.source === 'workflow';
+  const lastStep = view.stepCount !== null && view.stepIndex + 1 >= view.stepCount;
   const common = {
     view,
     csrfToken: props.csrfToken,
@@ -296,7 +343,11 @@ export function AdminActions(props: ActionFormsProps) {
             {...common}
             action="skip-step"
             label="Skip step"
-            button="Skip the current step"
+            button={
+              lastStep
+                ? 'Skip the last step (closes the task as certified)'
+                : 'Skip the current step'
+            }
           >
             <ReasonField id="skip-reason" />
           </RepairForm>

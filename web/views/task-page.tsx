@@ -7,7 +7,9 @@ import { Insights } from './task-insights.js';
 import {
   AdminActions,
   ReviewerActions,
+  nameOf,
   RevocationSection,
+  revocationStatusText,
   type ActionFormsProps,
 } from './task-forms.js';
 import { grantSource } from './task-row.js';
@@ -25,11 +27,6 @@ export interface TaskPageProps extends Omit<ActionFormsProps, 'view'> {
   message?: PanelMessage;
   /** A confirmation question that replaces the message (cancel and delete). */
   confirm?: Child;
-}
-
-export function nameOf(names: Map<number, IdentityName>, id: number | null): string {
-  if (id === null) return 'System';
-  return names.get(id)?.displayName ?? `Identity ${id}`;
 }
 
 const LOG_LABELS: Record<TaskLogEntry['type'], string> = {
@@ -151,7 +148,7 @@ function Summary(props: { view: TaskView; names: Map<number, IdentityName> }) {
       <dt>Status</dt>
       <dd>
         <StatusFlag status={view.status} />
-        {view.revocation ? ` · revocation ${view.revocation.status}` : ''}
+        {view.revocation ? ` · revocation ${revocationStatusText(view.revocation.status)}` : ''}
       </dd>
       {!view.closed ? (
         <>
