@@ -24,6 +24,8 @@ import {
 import type { RevocationPolicy } from './policy.js';
 import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-state.js';
 
+/** Patch id of the change that notifies the campaign owner when verification finds the access. */
+const NOTIFY_VERIFICATION_FAILED = 'notify-verification-failed';
 /** Patch id of the change that made a denial need a comment. */
 const DENY_REASON_REQUIRED = 'deny-reason-required';
 
@@ -292,8 +294,17 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   }
   const check = await acts.verifyRevocation({ connector: provisioning.connector, target });
   if (check.revoked === true) await moveTo('verified', check.detail);
-  else if (check.revoked === false) await moveTo('verification_failed', check.detail);
-  else
+  else if (check.revoked === false) {
+    await moveTo('verification_failed', check.detail);
+    // The target still shows the access, so someone has to look, as after a failed removal.
+    if (patched(NOTIFY_VERIFICATION_FAILED) && input.campaignOwnerId !== null) {
+      await notify(
+        'revocation_failed',
+        [input.campaignOwnerId],
+        `the connector reported the removal as done, but reading the target back still finds the access (${check.detail})`,
+      );
+    }
+  } else
     state.log.push({
       at: new Date().toISOString(),
       actorId: null,

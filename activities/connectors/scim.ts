@@ -1,5 +1,10 @@
 import { fetchWithoutRedirects } from './safe-fetch.js';
-import { PermanentConnectorError, type Connector, type RevocationTarget } from './types.js';
+import {
+  isPermanentStatus,
+  PermanentConnectorError,
+  type Connector,
+  type RevocationTarget,
+} from './types.js';
 
 export interface ScimConnectorConfig {
   name: string;
@@ -58,10 +63,12 @@ export function createScimConnector(config: ScimConnectorConfig): Connector {
           `SCIM server refused the credentials of connector ${config.name} (${response.status}).`,
         );
       }
-      if (!response.ok)
-        throw new Error(
-          `SCIM PATCH ${url.pathname} failed with ${response.status}: ${(await response.text()).slice(0, 300)}`,
-        );
+      if (!response.ok) {
+        const message = `SCIM PATCH ${url.pathname} failed with ${response.status}: ${(await response.text()).slice(0, 300)}`;
+        throw isPermanentStatus(response.status)
+          ? new PermanentConnectorError(`${message} Retrying the same request cannot succeed.`)
+          : new Error(message);
+      }
       return {
         detail: `SCIM PATCH removed member ${target.accountExternalId} from group ${url.pathname} (${response.status})`,
       };

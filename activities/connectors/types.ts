@@ -39,3 +39,11 @@ export interface Connector {
 export class PermanentConnectorError extends Error {
   override name = 'PermanentConnectorError';
 }
+
+/**
+ * Reports whether a target's HTTP status means the request itself is wrong, so retrying it
+ * cannot succeed: any 4xx except timeouts (408), "too early" (425) and rate limits (429).
+ */
+export function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && ![408, 425, 429].includes(status);
+}

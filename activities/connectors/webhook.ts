@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { fetchWithoutRedirects } from './safe-fetch.js';
-import { PermanentConnectorError, type Connector } from './types.js';
+import { isPermanentStatus, PermanentConnectorError, type Connector } from './types.js';
 
 export interface WebhookConnectorConfig {
   name: string;
@@ -46,7 +46,12 @@ export function createWebhookConnector(config: WebhookConnectorConfig): Connecto
           `Webhook ${url.host} rejected the signature of connector ${config.name} (${response.status}).`,
         );
       }
-      if (!response.ok) throw new Error(`Webhook ${url.host} answered ${response.status}`);
+      if (!response.ok) {
+        const message = `Webhook ${url.host} responded ${response.status}: ${(await response.text()).slice(0, 300)}`;
+        throw isPermanentStatus(response.status)
+          ? new PermanentConnectorError(`${message} Retrying the same request cannot succeed.`)
+          : new Error(message);
+      }
       return { detail: `Webhook ${url.host} accepted the revocation (${response.status})` };
     },
     async verify() {

@@ -10,7 +10,11 @@ import {
   markProvisionedUpdate,
   removeUpdate,
 } from '../../workflows/messages.js';
+import { pino } from 'pino';
+import type { AppDeps } from '../../web/deps.js';
+import { readRevocationAttempt } from '../../web/tasks/task-access.js';
 import type { RevocationPolicy } from '../../workflows/policy.js';
+import type { ReviewTaskInput } from '../../workflows/task-state.js';
 import { useFakeScim } from '../support/fake-scim.js';
 import { useFakeWebhook } from '../support/fake-webhook.js';
 import {
@@ -50,9 +54,13 @@ const { db, temporal, start, until } = useReviewHarness({
   ],
 });
 
-async function removedTask(org: Organisation, revocation: RevocationPolicy) {
+async function removedTask(
+  org: Organisation,
+  revocation: RevocationPolicy,
+  overrides: Partial<ReviewTaskInput> = {},
+) {
   const policy = await publishPolicy(db.orm, { steps: [step()], revocation });
-  const handle = await start(taskInput(org, policy));
+  const handle = await start(taskInput(org, policy, overrides));
   await until(handle, (s) => s.assigneeIds.length > 0, 'assignment');
   await handle.executeUpdate(removeUpdate, {
     args: [{ actorId: org.ids.manager, comment: 'not needed' }],
@@ -247,6 +255,50 @@ describe('revocation', () => {
     }
   });
 
+  it('shows a failing connector call while it is retried', async () => {
+    const org = await seedOrganisation(db.orm);
+    webhook.failAlways(503);
+    try {
+      const { revocation } = await removedTask(
+        org,
+        { mode: 'automatic', connector: 'hook' },
+        { revocationRetry: { initialIntervalMs: 30_000, maximumAttempts: 2 } },
+      );
+      const deps = {
+        temporal: temporal.client,
+        log: pino({ level: 'silent' }),
+        taskQueryTimeoutMs: 3_000,
+      } as unknown as AppDeps;
+      const attempt = await eventually(
+        () => readRevocationAttempt(deps, revocation.workflowId),
+        (value) => value !== undefined,
+        { what: 'the failed first attempt' },
+      );
+      expect(attempt).toMatchObject({ attempt: 2, maximumAttempts: 2 });
+      expect(attempt!.lastFailure).toContain('responded 503');
+      expect(Date.parse(attempt!.nextAttemptAt!)).toBeGreaterThan(Date.now());
+      await revocation.terminate('test finished');
+    } finally {
+      webhook.failAlways(0);
+    }
+  });
+
+  it('fails at once when the target rejects the request', async () => {
+    const org = await seedOrganisation(db.orm);
+    webhook.failAlways(400);
+    try {
+      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
+      const outcome = await handle.result();
+      expect(outcome.revocation?.status).toBe('failed');
+      expect(outcome.revocation?.detail).toContain('responded 400');
+      expect(outcome.revocation?.detail).toContain('Retrying the same request cannot succeed.');
+      const key = `revoke:${handle.workflowId}`;
+      expect(webhook.requests.filter((r) => r.key === key)).toHaveLength(1);
+    } finally {
+      webhook.failAlways(0);
+    }
+  });
+
   it('refuses a connector target outside the allowlist without retrying', async () => {
     const org = await seedOrganisation(db.orm);
     const before = webhook.requests.length;
@@ -276,6 +328,28 @@ describe('revocation', () => {
       Operations: [{ op: 'remove', path: `members[value eq "${org.subject.accountExternalId}"]` }],
     });
     expect(patch?.idempotencyKey).toBe(`revoke:${handle.workflowId}`);
+  });
+
+  it('tells the campaign owner when verification still finds the access', async () => {
+    const org = await seedOrganisation(db.orm);
+    scim.groups.set(org.subject.resourceExternalId, {
+      id: org.subject.resourceExternalId,
+      displayName: 'Admins',
+      members: [{ value: org.subject.accountExternalId }],
+    });
+    scim.ignorePatches = true;
+    try {
+      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'scim' });
+      const outcome = await handle.result();
+      expect(outcome.revocation?.status).toBe('verification_failed');
+      await eventually(
+        () => outboxSubjects(org.ids.campaignAdmin),
+        (s) => s.some((x) => x.startsWith('Revocation failed')),
+        { what: 'the owner notice' },
+      );
+    } finally {
+      scim.ignorePatches = false;
+    }
   });
 
   it('does not follow a redirect from a connector target', async () => {

@@ -9,6 +9,8 @@ export interface FakeScim {
   patches: { groupId: string; body: unknown; idempotencyKey: string | undefined }[];
   /** Answer every request with this redirect (0 turns it off). */
   redirectTo: string;
+  /** Accept PATCH requests without removing anyone, as a target that ignores them would. */
+  ignorePatches: boolean;
 }
 
 export function useFakeScim(): FakeScim {
@@ -18,6 +20,7 @@ export function useFakeScim(): FakeScim {
     groups: new Map(),
     patches: [],
     redirectTo: '',
+    ignorePatches: false,
   };
   beforeAll(async () => {
     scim.server = createServer((req, res) => {
@@ -45,7 +48,7 @@ export function useFakeScim(): FakeScim {
             body: patch,
             idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           });
-          for (const operation of patch.Operations) {
+          for (const operation of scim.ignorePatches ? [] : patch.Operations) {
             const member = /^members\[value eq "(.+)"\]$/.exec(operation.path);
             if (operation.op === 'remove' && member)
               group.members = group.members.filter((m) => m.value !== member[1]);

@@ -78,6 +78,8 @@ export interface LoadedTask {
   /** The live workflow state; absent when the page shows the projection. */
   state?: TaskState;
   revocation?: RevocationStateView;
+  /** Set while the revocation's connector call is being retried after a failure. */
+  revocationAttempt?: RevocationAttempt;
   rights: TaskRights;
 }
 
@@ -114,6 +116,45 @@ async function queryRevocation(
     if (!(error instanceof WorkflowNotFoundError)) {
       deps.log.warn({ err: error, workflowId }, 'could not read the revocation workflow');
     }
+    return undefined;
+  }
+}
+
+/** The connector call a revocation is retrying, as Temporal reports its pending activity. */
+export interface RevocationAttempt {
+  attempt: number;
+  /** 0 when the retry policy sets no limit. */
+  maximumAttempts: number;
+  lastFailure: string;
+  nextAttemptAt?: string;
+}
+
+/**
+ * Reads the retry state of a revocation's connector call, so the page can show a failing
+ * removal before its retries run out. Returns undefined when no attempt has failed yet.
+ */
+export async function readRevocationAttempt(
+  deps: AppDeps,
+  workflowId: string,
+): Promise<RevocationAttempt | undefined> {
+  try {
+    const description = await withTimeLimit(
+      deps.temporal,
+      deps.taskQueryTimeoutMs,
+      'The revocation description',
+      () => deps.temporal.workflow.getHandle(workflowId).describe(),
+    );
+    const pending = description.raw.pendingActivities?.find((a) => a.lastFailure?.message);
+    if (!pending) return undefined;
+    const next = pending.nextAttemptScheduleTime?.seconds;
+    return {
+      attempt: pending.attempt ?? 1,
+      maximumAttempts: pending.maximumAttempts ?? 0,
+      lastFailure: pending.lastFailure!.message ?? '',
+      ...(next ? { nextAttemptAt: new Date(Number(next) * 1000).toISOString() } : {}),
+    };
+  } catch (error) {
+    deps.log.warn({ err: error, workflowId }, 'could not describe the revocation workflow');
     return undefined;
   }
 }
@@ -183,6 +224,10 @@ export async function loadTask(
     const revocation = state.revocation
       ? await queryRevocation(deps, state.revocation.workflowId)
       : undefined;
+    const revocationAttempt =
+      revocation?.status === 'provisioning'
+        ? await readRevocationAttempt(deps, state.revocation!.workflowId)
+        : undefined;
     const revocationActor =
       !!revocation &&
       (revocation.approverIds.includes(me) || revocation.provisionerIds.includes(me));
@@ -198,6 +243,7 @@ export async function loadTask(
       view: fromState(state),
       state,
       revocation,
+      revocationAttempt,
       rights: {
         decide: !state.closed && state.assigneeIds.includes(me),
         // A closed task's workflow ends once its revocation has finished, and a finished

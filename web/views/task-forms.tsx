@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
-import type { LoadedTask, TaskView } from '../tasks/task-access.js';
+import type { LoadedTask, RevocationAttempt, TaskView } from '../tasks/task-access.js';
 import type { IdentityName } from '../tasks/task-facts.js';
-import { CsrfField } from './components.js';
+import { CsrfField, Time } from './components.js';
 
 export interface IdentityChoice {
   id: number;
@@ -200,6 +200,23 @@ export function revocationStatusText(status: string): string {
   return text ? `${text} (${status})` : status;
 }
 
+/** Renders the failed connector call: the last error and when the next attempt runs. */
+function RetryNotice(props: { attempt: RevocationAttempt }) {
+  const { attempt, maximumAttempts, lastFailure, nextAttemptAt } = props.attempt;
+  const of = maximumAttempts ? ` of ${maximumAttempts}` : '';
+  return (
+    <p class="notice error">
+      {`The connector call failed and is being retried: attempt ${attempt}${of} is next. Last error: ${lastFailure}`}
+      {nextAttemptAt ? (
+        <>
+          {' Next attempt at '}
+          <Time value={nextAttemptAt} />.
+        </>
+      ) : null}
+    </p>
+  );
+}
+
 /** Revocation status, with approve/deny or "mark as provisioned" for those who may. */
 export function RevocationSection(props: ActionFormsProps) {
   const { view, loaded } = props;
@@ -220,6 +237,7 @@ export function RevocationSection(props: ActionFormsProps) {
           ? ` · ${revocation?.detail ?? view.revocation.detail}`
           : ''}
       </p>
+      {loaded.revocationAttempt ? <RetryNotice attempt={loaded.revocationAttempt} /> : null}
       {waitingFor.length > 0 ? (
         <p>{`Waiting for: ${waitingFor.map((id) => nameOf(props.names, id)).join(', ')}`}</p>
       ) : null}
