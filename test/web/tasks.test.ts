@@ -226,6 +226,11 @@ describe('task actions', () => {
     const reminded = await manager.post(`/tasks/${taskId}/remind`, {}, { htmx: true });
     expect(reminded.status).toBe(200);
     expect(await reminded.text()).toContain('Reminder requested');
+    const again = await manager.post(`/tasks/${taskId}/remind`, {}, { htmx: true });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toMatch(
+      /A reminder was requested at \d\d:\d\d UTC; another can be sent after \d\d:\d\d UTC\./,
+    );
 
     const reassigned = await manager.post(
       `/tasks/${taskId}/reassign`,
@@ -238,6 +243,7 @@ describe('task actions', () => {
     expect(state.log.map((e) => e.type)).toEqual(
       expect.arrayContaining(['commented', 'reminder_requested', 'reassigned']),
     );
+    expect(state.log.filter((e) => e.type === 'reminder_requested')).toHaveLength(1);
 
     // The former assignee can still open the task, without a decision form.
     const after = await manager.page(`/tasks/${taskId}`);

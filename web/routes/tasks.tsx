@@ -81,9 +81,16 @@ async function panelAction(
   c: Context<AppEnv>,
   build: (form: FormData, user: CurrentUser) => TaskAction,
   done: string,
+  refuse?: (loaded: LoadedTask) => string | undefined,
 ) {
   const { user, loaded } = await taskOr404(c);
   if (!loaded) return notFound(c);
+  const refusal = refuse?.(loaded);
+  if (refusal)
+    return renderTaskPanel(c, user, loaded, {
+      message: { kind: 'error', text: refusal },
+      status: 409,
+    });
   const form = await readForm(c);
   const outcome = await performTaskAction(
     c.get('deps'),
@@ -97,6 +104,19 @@ async function panelAction(
     message: outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.reason },
     status: outcomeStatus(outcome),
   });
+}
+
+/** How long after a requested reminder the page accepts another for the same task. */
+const REMIND_AGAIN_AFTER_MS = 10 * 60_000;
+
+/** Explains why a reminder would repeat one requested moments ago, so repeated clicks send one. */
+function tooSoonToRemind(loaded: LoadedTask): string | undefined {
+  const last = loaded.view.log.findLast((entry) => entry.type === 'reminder_requested');
+  if (!last) return undefined;
+  const next = Date.parse(last.at) + REMIND_AGAIN_AFTER_MS;
+  if (Date.now() >= next) return undefined;
+  const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+  return `A reminder was requested at ${time(Date.parse(last.at))}; another can be sent after ${time(next)}.`;
 }
 
 /** A task's detail page and the actions reviewers, owners and admins take on it. */
@@ -200,6 +220,7 @@ export const taskRoutes = new Hono<AppEnv>()
       c,
       (_form, user) => ({ type: 'sendReminder', actorId: user.identityId }),
       'Reminder requested; the assignees get it with their other open tasks.',
+      tooSoonToRemind,
     ),
   )
 
