@@ -81,14 +81,14 @@ async function panelAction(
   c: Context<AppEnv>,
   build: (form: FormData, user: CurrentUser) => TaskAction,
   done: string,
-  refuse?: (loaded: LoadedTask) => string | undefined,
+  reject?: (loaded: LoadedTask) => string | undefined,
 ) {
   const { user, loaded } = await taskOr404(c);
   if (!loaded) return notFound(c);
-  const refusal = refuse?.(loaded);
-  if (refusal)
+  const rejection = reject?.(loaded);
+  if (rejection)
     return renderTaskPanel(c, user, loaded, {
-      message: { kind: 'error', text: refusal },
+      message: { kind: 'error', text: rejection },
       status: 409,
     });
   const form = await readForm(c);
