@@ -115,6 +115,7 @@ describe('campaign pages', () => {
       const dashboard = await admin.page(`/campaigns/${id}`);
       expect(dashboard.html).toContain('<svg');
       expect(dashboard.html).toContain('Per reviewer (1 of 1)');
+      expect(dashboard.html).toContain('Direct and inherited grants held by');
       expect(dashboard.html).toContain('Send reminders');
 
       const reminded = await admin.post(`/campaigns/${id}/remind`);

@@ -30,6 +30,8 @@ describe('task detail page', () => {
     expect(html).toContain('Grant source</dt><dd>direct');
     expect(html).toContain('Identities holding this resource');
     expect(html).toContain('Task started');
+    // Log times carry seconds, so entries of the same minute stay in order for the reader.
+    expect(html).toMatch(/<time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/);
     expect(html).toContain('Assigned');
     expect(html).toContain('value="certify"');
     expect(html).not.toContain('Repair');
@@ -114,6 +116,30 @@ describe('decisions from the list', () => {
     expect(html).toContain('Certified.');
     expect(html).not.toContain('value="certify"');
     expect((await handle.query(getTaskQuery)).status).toBe('certified');
+  });
+
+  it('says where a certify on the page led', async () => {
+    const org = await web.seed();
+    const policy = await publishPolicy(web.db.orm, {
+      steps: [step(), step({ name: 'Owner review', reviewer: { kind: 'application_owner' } })],
+      revocation: { mode: 'manual' },
+    });
+    const { taskId, handle } = await web.startTask(org, policy);
+    const manager = await web.signInAs(org.ids.manager);
+    const first = await manager.post(`/tasks/${taskId}/decide`, { decision: 'certify' });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain('Certified. The task moved on to step 2.');
+
+    await eventually(
+      () => handle.query(getTaskQuery),
+      (s) => s.assigneeIds.includes(org.ids.appOwner),
+      { what: 'the second step' },
+    );
+    const owner = await web.signInAs(org.ids.appOwner);
+    const last = await owner.post(`/tasks/${taskId}/decide`, { decision: 'certify' });
+    expect(await last.text()).toContain(
+      'Certified. That was the last step, so the task is closed as certified.',
+    );
   });
 
   it('asks for a required comment in the row', async () => {

@@ -176,10 +176,14 @@ export const taskRoutes = new Hono<AppEnv>()
       return renderRowOutcome(c, user, id, rowOutcome, status);
     }
     const fresh = (await loadTask(c.get('deps'), user, id)) ?? loaded;
+    const done =
+      decision === 'certify' && fresh.state
+        ? fresh.state.closed
+          ? 'Certified. That was the last step, so the task is closed as certified.'
+          : `Certified. The task moved on to step ${fresh.state.stepIndex + 1}.`
+        : DECISION_DONE[decision];
     return renderTaskPanel(c, user, fresh, {
-      message: outcome.ok
-        ? { kind: 'ok', text: DECISION_DONE[decision] }
-        : { kind: 'error', text: outcome.reason },
+      message: outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.reason },
       status: outcomeStatus(outcome),
     });
   })

@@ -17,6 +17,12 @@ export type PageMessage = { kind: 'ok' | 'error'; text: string };
 
 const path = (id: number, rest = '') => `/campaigns/${id}${rest}`;
 
+const GRANT_KINDS: Record<string, string> = {
+  direct: 'Direct',
+  inherited: 'Inherited',
+  both: 'Direct and inherited',
+};
+
 /** Readable names of the counts a campaign close records. */
 const CLOSE_COUNT_LABELS: Record<string, string> = {
   certify: 'certified',
@@ -93,7 +99,7 @@ function CampaignFacts(props: { campaign: CampaignRecord }) {
       <dd>{RULE_LABELS[c.noResponseRule] ?? c.noResponseRule}</dd>
       <dt>Scope</dt>
       <dd>
-        {`Applications: ${list(c.scope.applicationKeys)}. Resource types: ${list(c.scope.resourceTypes)}. Risk: ${list(c.scope.riskLevels)}. ${c.scope.grantKind} grants held by ${c.scope.principalType === 'both' ? 'accounts and groups' : `${c.scope.principalType}s`}${c.scope.includeDisabledAccounts ? '' : ', without disabled accounts'}${c.scope.includeOrphanedAccounts ? '' : ', without orphaned accounts'}.`}
+        {`Applications: ${list(c.scope.applicationKeys)}. Resource types: ${list(c.scope.resourceTypes)}. Risk: ${list(c.scope.riskLevels)}. ${GRANT_KINDS[c.scope.grantKind] ?? c.scope.grantKind} grants held by ${c.scope.principalType === 'both' ? 'accounts and groups' : `${c.scope.principalType}s`}${c.scope.includeDisabledAccounts ? '' : ', without disabled accounts'}${c.scope.includeOrphanedAccounts ? '' : ', without orphaned accounts'}.`}
       </dd>
     </dl>
   );

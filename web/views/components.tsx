@@ -28,17 +28,25 @@ export function Notice(props: {
 }
 
 /** Formats an instant as `2026-12-04 20:24 UTC`; pages show UTC so auditors compare easily. */
-export function formatTime(value: Date | string | null | undefined): string {
+export function formatTime(
+  value: Date | string | null | undefined,
+  precision: 'minutes' | 'seconds' = 'minutes',
+): string {
   if (!value) return '';
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '';
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const end = precision === 'seconds' ? 19 : 16;
+  return `${date.toISOString().slice(0, end).replace('T', ' ')} UTC`;
 }
 
-export function Time(props: { value: Date | string | null | undefined }) {
+/** Renders a time; the task log asks for seconds so entries of the same minute stay ordered. */
+export function Time(props: {
+  value: Date | string | null | undefined;
+  precision?: 'minutes' | 'seconds';
+}) {
   if (!props.value) return <span class="muted">none</span>;
   const date = props.value instanceof Date ? props.value : new Date(props.value);
-  return <time datetime={date.toISOString()}>{formatTime(date)}</time>;
+  return <time datetime={date.toISOString()}>{formatTime(date, props.precision)}</time>;
 }
 
 const RECOMMENDATION_LABELS: Record<string, string> = {

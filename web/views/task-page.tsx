@@ -100,7 +100,7 @@ function TaskLog(props: { log: TaskLogEntry[]; names: Map<number, IdentityName> 
           {props.log.map((entry) => (
             <tr>
               <td>
-                <Time value={entry.at} />
+                <Time value={entry.at} precision="seconds" />
               </td>
               <td>{nameOf(props.names, entry.actorId)}</td>
               <td>
