@@ -39,7 +39,7 @@ export function formatTime(
   return `${date.toISOString().slice(0, end).replace('T', ' ')} UTC`;
 }
 
-/** Renders a time; the task log asks for seconds so entries of the same minute stay ordered. */
+/** Renders a time. The task log shows seconds, so entries of the same minute stay ordered. */
 export function Time(props: {
   value: Date | string | null | undefined;
   precision?: 'minutes' | 'seconds';
