@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { projectTask } from '../../activities/projection.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
 import { Notifier } from '../../activities/notifications/notifier.js';
 import { campaignAdminIds, grantRole, superAdminIds } from '../../db/role-repository.js';
@@ -184,6 +185,49 @@ describe('development sign-in', () => {
     );
     expect(page.html).toContain('Development sign-in');
     expect(page.html).toContain(`value="${org.ids.manager}"`);
+  });
+
+  it('lists reviewers first, noting the cut', async () => {
+    const org = await seedOrganisation(db.orm);
+    const connection = db.orm.em.fork().getConnection();
+    await connection.execute(
+      `insert into identity (external_key, email, display_name)
+       select 'filler-' || n || '-' || ?, 'filler-' || n || '-' || ? || '@example.test', 'Aaron Filler ' || n
+         from generate_series(1, 60) n`,
+      [org.ids.manager, org.ids.manager],
+    );
+    const row = {
+      campaignId: null,
+      grantId: null,
+      applicationId: null,
+      resourceId: null,
+      accountId: null,
+      subjectIdentityId: null,
+      status: 'open' as const,
+      revocationStatus: null,
+      assigneeId: org.ids.manager,
+      assigneeIds: [org.ids.manager],
+      stepIndex: 0,
+      stepName: 'Manager review',
+      policyName: 'p',
+      policyVersion: 1,
+      stateVersion: 1,
+      riskLevel: 'low',
+      recommendation: null,
+      summary: 'Review',
+      stepDueAt: null,
+      closedAt: null,
+    };
+    for (const taskId of [`dev-list-1-${org.ids.manager}`, `dev-list-2-${org.ids.manager}`])
+      await projectTask(db.orm, { row: { ...row, taskId }, entries: [] });
+
+    const page = await new TestBrowser(appWith()).page('/login');
+    expect(page.html).toContain('Showing the first 50');
+    const buttons = [...page.html.matchAll(/name="identityId" value="(\d+)"/g)].map((m) => m[1]);
+    expect(buttons).toHaveLength(50);
+    // Sorted by name alone, the 60 "Aaron Filler" identities would fill the list before the manager.
+    expect(buttons).toContain(String(org.ids.manager));
+    expect(page.html).toContain('2 open reviews');
   });
 
   it('is absent when off', async () => {

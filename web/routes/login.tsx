@@ -22,7 +22,12 @@ import { newToken } from '../auth/tokens.js';
 import type { AppEnv } from '../deps.js';
 import { field, positiveInt, readForm } from '../forms.js';
 import { page } from '../render.js';
-import { LinkRejectedPage, LoginPage, type DevIdentity } from '../views/login-page.js';
+import {
+  DEV_LIST_SHOWN,
+  LinkRejectedPage,
+  LoginPage,
+  type DevIdentity,
+} from '../views/login-page.js';
 
 const LINK_PROBLEMS: Record<LinkProblem, string> = {
   unknown: 'This sign-in link is not valid. Check that you copied all of it.',
@@ -32,6 +37,11 @@ const LINK_PROBLEMS: Record<LinkProblem, string> = {
     'This sign-in link works only in the browser where you asked for it. Open it there, or ask for a new link here.',
 };
 
+/**
+ * Lists identities to sign in as: administrators first, then people with the most open
+ * reviews, so a first-time user finds a reviewer without knowing names. One identity more
+ * than the page shows is read, so the page can note that the list is cut.
+ */
 async function devIdentities(c: Context<AppEnv>, query: string): Promise<DevIdentity[]> {
   const { orm, config } = c.get('deps');
   const pattern = `%${query.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -45,17 +55,20 @@ async function devIdentities(c: Context<AppEnv>, query: string): Promise<DevIden
         email: string | null;
         department: string | null;
         roles: string[];
+        open_reviews: number;
       }[]
     >(
       `select i.id, i.display_name, i.email, i.department,
-            array(select r.role from role_assignment r where r.identity_id = i.id order by r.role) as roles
+            array(select r.role from role_assignment r where r.identity_id = i.id order by r.role) as roles,
+            (select count(*)::int from review_task t
+              where t.status = 'open' and t.assignee_ids @> to_jsonb(i.id)) as open_reviews
        from identity i
       where i.employment_status <> 'terminated'
         and (? = '' or i.display_name ilike ? or i.email ilike ?)
       order by (lower(i.email) in (select jsonb_array_elements_text(?::jsonb))
                 or exists (select 1 from role_assignment r where r.identity_id = i.id)) desc,
-               i.display_name, i.id
-      limit 50`,
+               open_reviews desc, i.display_name, i.id
+      limit ${DEV_LIST_SHOWN + 1}`,
       [
         query,
         pattern,
@@ -74,6 +87,7 @@ async function devIdentities(c: Context<AppEnv>, query: string): Promise<DevIden
       email: row.email,
       department: row.department,
       roles: [...roles].sort(),
+      openReviews: row.open_reviews,
     };
   });
 }

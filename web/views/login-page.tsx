@@ -6,7 +6,12 @@ export interface DevIdentity {
   email: string | null;
   department: string | null;
   roles: string[];
+  /** Open review tasks assigned to this identity. */
+  openReviews: number;
 }
+
+/** How many identities the development sign-in shows; the route reads one more. */
+export const DEV_LIST_SHOWN = 50;
 
 /** Renders the sign-in page: the email link form, and the development identity picker when on. */
 export function LoginPage(props: {
@@ -76,14 +81,26 @@ function DevSignIn(props: {
         <form method="post" action="/login/dev">
           <CsrfField token={props.csrfToken} />
           <input type="hidden" name="next" value={props.next} />
+          {props.identities.length > DEV_LIST_SHOWN ? (
+            <p class="muted">
+              {`Showing the first ${DEV_LIST_SHOWN}: administrators, then the people with the most open reviews. Search to find anyone else.`}
+            </p>
+          ) : null}
           <ul class="identity-picker">
-            {props.identities.map((identity) => (
+            {props.identities.slice(0, DEV_LIST_SHOWN).map((identity) => (
               <li>
                 <button type="submit" name="identityId" value={String(identity.id)}>
                   {`Sign in as ${identity.displayName}`}
                 </button>{' '}
                 <span class="muted">
-                  {[identity.email, identity.department, ...identity.roles.map(roleLabel)]
+                  {[
+                    identity.email,
+                    identity.department,
+                    ...identity.roles.map(roleLabel),
+                    identity.openReviews
+                      ? `${identity.openReviews} open review${identity.openReviews === 1 ? '' : 's'}`
+                      : '',
+                  ]
                     .filter(Boolean)
                     .join(' · ')}
                 </span>
