@@ -21,6 +21,15 @@ import type { CampaignSourceImport } from '../entities/campaign.entity.js';
 import { PolicyRepository } from '../policy-repository.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 
+/**
+ * Returns SQL for a grant's final outcome from its projection row `t`. A removal that an
+ * approver denied kept the access, so it is reported apart from removals.
+ */
+function finalOutcomeSql(deletedCondition: string): string {
+  return `case when t.status = 'removed' and t.revocation_status = 'denied' then 'removal_denied'
+            else coalesce(t.status, case when ${deletedCondition} then 'deleted' end, 'not_started') end`;
+}
+
 /** Version of the file layout below; a change of columns or fields changes it. */
 export const EVIDENCE_FORMAT = 'recert-evidence/1';
 
@@ -117,10 +126,7 @@ export function taskColumns(steps: number): Column[] {
     plain('recommendation_outcome', `ld.data->>'recommendationOutcome'`),
     text('assignee_names', 'asg.names'),
     text('assignee_emails', 'asg.emails'),
-    plain(
-      'final_outcome',
-      `coalesce(t.status, case when del.at is not null then 'deleted' end, 'not_started')`,
-    ),
+    plain('final_outcome', finalOutcomeSql('del.at is not null')),
     plain('closed_at', isoSql('coalesce(t.closed_at, del.at)')),
     plain(
       'closed_by',
@@ -333,8 +339,7 @@ export async function writeEvidence(
     );
     const taskLog = await copyToFile(client, taskLogQuery(campaignId), join(outDir, names.taskLog));
     const { rows: outcomes } = await client.query<{ outcome: string; count: string }>(
-      `select coalesce(t.status, case when ${TASK_DELETED_SQL} then 'deleted' end, 'not_started')
-              as outcome, count(*) as count
+      `select ${finalOutcomeSql(TASK_DELETED_SQL)} as outcome, count(*) as count
          from campaign_grant cg left join review_task t on t.id = cg.task_id
         where cg.campaign_id = $1 group by 1 order by 1`,
       [campaignId],

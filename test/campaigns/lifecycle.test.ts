@@ -19,7 +19,13 @@ import {
   remindReviewers,
 } from '../../runtime/campaign-client.js';
 import { deleteTask, sendTaskAction } from '../../runtime/task-client.js';
-import { getTaskQuery, markProvisionedUpdate } from '../../workflows/messages.js';
+import {
+  denyRevocationUpdate,
+  getRevocationQuery,
+  getTaskQuery,
+  markProvisionedUpdate,
+} from '../../workflows/messages.js';
+import { publishPolicy, step } from '../support/fixtures.js';
 import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
@@ -352,6 +358,53 @@ describe('campaign lifecycle', () => {
       type: 'deleted',
       actor_email: org.emails.admin,
       comment: 'duplicate grant',
+    });
+  });
+
+  it('exports a denied removal as kept access', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
+    const policy = await publishPolicy(db.orm, {
+      steps: [step()],
+      revocation: {
+        mode: 'approval',
+        approverEmails: [org.emails.admin],
+        then: { mode: 'manual' },
+      },
+    });
+    const campaignId = await previewedCampaign(db.orm, org, { policy: policy.name });
+    await launch(campaignId);
+    await waitUntilLaunched(db.orm, campaignId, 1);
+    const [taskId] = await taskIds(campaignId);
+    await decide(taskId!, org, 'remove', 'not needed');
+    const revocation = temporal.client.workflow.getHandle(`${taskId}/revocation`);
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (state) => state.status === 'pending_approval',
+      { what: 'the removal to wait for approval' },
+    );
+    await revocation.executeUpdate(denyRevocationUpdate, {
+      args: [{ actorId: org.admin, comment: 'needed for the on-call rota' }],
+    });
+    await eventually(
+      () => revocationStatus(taskId!),
+      (status) => status === 'denied',
+      { what: 'the denial to be projected' },
+    );
+
+    const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
+    await exportEvidence(db.orm, campaignId, folder, 'cli:test');
+    const manifest = JSON.parse(
+      await readFile(join(folder, `campaign-${campaignId}-manifest.json`), 'utf8'),
+    ) as EvidenceManifest;
+    expect(manifest.counts.byFinalOutcome).toEqual({ removal_denied: 1 });
+    const [row] = parse(await readFile(join(folder, manifest.files[0]!.name)), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(row).toMatchObject({
+      step_1_decision: 'remove',
+      final_outcome: 'removal_denied',
+      revocation_outcome: 'denied',
+      revocation_comment: 'needed for the on-call rota',
     });
   });
 
