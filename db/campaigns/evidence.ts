@@ -143,8 +143,12 @@ export function taskColumns(steps: number): Column[] {
     text('revocation_actor_name', 'rv.actor_name'),
     text('revocation_actor_email', 'rv.actor_email'),
     text('revocation_comment', 'rv.comment'),
-    text('policy_name', 'coalesce(t.policy_name, c.policy_name)'),
-    plain('policy_version', 'coalesce(t.policy_version, c.policy_version)'),
+    // A deleted task has no row; its deletion entry keeps the policy it was on.
+    text('policy_name', `coalesce(t.policy_name, nullif(del.policy_name, ''), c.policy_name)`),
+    plain(
+      'policy_version',
+      `coalesce(t.policy_version, nullif(del.policy_version, 0), c.policy_version)`,
+    ),
   ];
 }
 
@@ -189,7 +193,8 @@ function tasksQuery(campaignId: number, steps: number): string {
        where e.task_id = cg.task_id and e.type in ('certified', 'removed', 'step_skipped')
        order by e.seq desc limit 1) fd on true
     left join lateral (
-      select e.at from task_event e where e.task_id = cg.task_id and e.type = 'deleted'
+      select e.at, e.policy_name, e.policy_version from task_event e
+       where e.task_id = cg.task_id and e.type = 'deleted'
        limit 1) del on true
    where cg.campaign_id = ${campaignId}
    order by cg.seq`;

@@ -300,6 +300,35 @@ describe('campaign lifecycle', () => {
     await launch(campaignId);
     await waitUntilLaunched(db.orm, campaignId, 2);
     const [deleted, kept] = await taskIds(campaignId);
+    // The task to delete first moves to another policy, which the evidence must name.
+    const other = await publishPolicy(db.orm, { steps: [step()], revocation: { mode: 'manual' } });
+    const moved = await sendTaskAction(
+      temporal.client,
+      db.orm,
+      deleted!,
+      { type: 'changePolicy', actorId: org.admin, policyName: other.name, reason: 'stricter' },
+      { requestId: `move-${deleted}`, actor },
+    );
+    expect(moved.ok, JSON.stringify(moved)).toBe(true);
+    await eventually(
+      () => temporal.client.workflow.getHandle(deleted!).query(getTaskQuery),
+      (state) => state.policy.name === other.name,
+      { what: 'the task on the other policy' },
+    );
+    await eventually(
+      async () =>
+        (
+          await db.orm.em
+            .fork()
+            .getConnection()
+            .execute<{ n: string }[]>(
+              `select count(*) as n from task_event where task_id = ? and policy_name = ?`,
+              [deleted, other.name],
+            )
+        )[0]!.n,
+      (n) => Number(n) > 0,
+      { what: 'log entries under the other policy' },
+    );
     await deleteTask(temporal.client, db.orm, deleted!, {
       actor: { label: `identity:${org.admin}` },
       reason: 'duplicate grant',
@@ -345,6 +374,8 @@ describe('campaign lifecycle', () => {
     expect(tasks.find((row) => row.task_id === deleted)).toMatchObject({
       final_outcome: 'deleted',
       closed_by: 'super_admin',
+      policy_name: other.name,
+      policy_version: '1',
     });
     expect(tasks.find((row) => row.task_id === kept)).toMatchObject({
       final_outcome: 'certified',
