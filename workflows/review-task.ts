@@ -208,6 +208,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     if (token !== stepToken() || state.closed) return;
     const now = new Date();
     const started = { stepStartedAt: state.stepStartedAt, stepDueAt: state.stepDueAt };
+    const earlier = { assigneeIds: state.assigneeIds, assignedAt: state.assignedAt };
     state = assignStep(
       state,
       resolved.assigneeIds,
@@ -220,6 +221,11 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     // move the deadline or restart the step's reminder and escalation timers.
     if (started.stepDueAt !== null && patched(PROCESS_NOW_KEEPS_DUE)) {
       state = { ...state, ...started };
+      // The same reviewers keep their assignment time, so evidence measures from the real start.
+      const sameReviewers =
+        earlier.assigneeIds.length === resolved.assigneeIds.length &&
+        earlier.assigneeIds.every((id) => resolved.assigneeIds.includes(id));
+      if (sameReviewers && earlier.assignedAt) state = { ...state, assignedAt: earlier.assignedAt };
     }
     notify('assigned', resolved.assigneeIds);
   }

@@ -253,6 +253,7 @@ describe('review task admin and reviewer actions', () => {
     );
     expect(after.stepDueAt).toBe(first.stepDueAt);
     expect(after.stepStartedAt).toBe(first.stepStartedAt);
+    expect(after.assignedAt).toBe(first.assignedAt);
     await eventually(
       () => outbox(org.ids.manager),
       (rows) => rows.filter((r) => r.subject.startsWith('Access review')).length >= 2,
