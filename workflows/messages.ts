@@ -127,6 +127,32 @@ export const taskMessages = {
   closeByCampaign: { signal: closeByCampaignSignal, update: closeByCampaignUpdate },
 } as const;
 
+/**
+ * One line per action for `temporal workflow metadata` and the Temporal UI: the input, and who
+ * may send it. docs/operations.md has the full table.
+ */
+export const taskMessageDescriptions: Record<TaskActionType, string> = {
+  certify: 'Certify the grant at the current step. {"actorId", "comment"?}; a current assignee.',
+  remove:
+    'Remove the grant: closes the review and starts the revocation. {"actorId", "comment"?}; a current assignee.',
+  reassign:
+    'Give the step to another identity. {"actorId", "toIdentityId", "reason"}; an assignee or a campaign admin.',
+  comment: 'Add a comment to the task log. {"actorId", "text"}; anyone who can see the task.',
+  sendReminder: 'Remind the assignees. {"actorId"}; anyone who can see the task.',
+  skipStep:
+    'Count the current step as certified (closes the task after the last step). {"actorId", "reason"}; a super admin of the task.',
+  restart: 'Go back to the first step. {"actorId", "reason"}; a super admin of the task.',
+  hardReset:
+    'Move to the latest policy version and the first step. {"actorId", "reason", "onlyIfBelowVersion"?}; a super admin of the task.',
+  changePolicy:
+    'Move to another published policy and the first step. {"actorId", "policyName", "policyVersion"?, "reason"}; a super admin of the task.',
+  cancel: 'Close the task as canceled. {"actorId", "reason"}; a super admin of the task.',
+  processNow:
+    'Resolve the reviewers and refresh insights again; keeps the due time. {"actorId"}; a super admin of the task.',
+  closeByCampaign:
+    'Close the task by the campaign’s no-response rule. {"actorId", "outcome": certify | remove | leave_open, "reason"}; a campaign admin.',
+};
+
 export const getTaskQuery = defineQuery<TaskState>('getTask');
 
 // Revocation child workflow: approval and manual provisioning.

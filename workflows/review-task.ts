@@ -19,7 +19,9 @@ import type { TaskNotice } from '../activities/notifications/task-messages.js';
 import {
   getTaskQuery,
   revocationProgressSignal,
+  taskMessageDescriptions,
   taskMessages,
+  type RevocationProgressInput,
   type TaskAction,
   type TaskActionType,
 } from './messages.js';
@@ -116,9 +118,12 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   };
 
   // Handlers first: updates that arrive before their handler exists are rejected.
-  setHandler(getTaskQuery, () => state);
+  setHandler(getTaskQuery, () => state, {
+    description: 'The task state: status, step, assignees, policy and the whole task log.',
+  });
   for (const type of Object.keys(taskMessages) as TaskActionType[]) {
     const { signal, update } = taskMessages[type];
+    const description = taskMessageDescriptions[type];
     const toAction = (payload: object) => ({ ...payload, type }) as TaskAction;
     // The reducer runs synchronously in the handler, before any await, so of two concurrent
     // updates the second is validated against the state the first produced.
@@ -131,6 +136,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
         return actionResult(state);
       },
       {
+        description,
         // Validators must stay synchronous: the SDK does not await them.
         validator: (payload) => {
           const decision = reduce(state, toAction(payload), new Date());
@@ -139,16 +145,27 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
         },
       },
     );
-    setHandler(signal as typeof taskMessages.certify.signal, (payload) => {
-      const action = toAction(payload);
-      const decision = reduce(state, action, new Date());
-      if (decision.ok) return apply(decision);
-      // A signal has no reply to its sender, so the rejection goes into the task log.
-      log.warn('signal rejected', { taskId: state.taskId, action: type, reason: decision.reason });
-      state = recordRejected(state, action, decision.reason, new Date());
-    });
+    setHandler(
+      signal as typeof taskMessages.certify.signal,
+      (payload) => {
+        const action = toAction(payload);
+        const decision = reduce(state, action, new Date());
+        if (decision.ok) return apply(decision);
+        // A signal has no reply to its sender, so the rejection goes into the task log.
+        log.warn('signal rejected', {
+          taskId: state.taskId,
+          action: type,
+          reason: decision.reason,
+        });
+        state = recordRejected(state, action, decision.reason, new Date());
+      },
+      { description },
+    );
   }
-  setHandler(revocationProgressSignal, (progress) => {
+  setHandler(revocationProgressSignal, handleRevocationProgress, {
+    description: 'Internal: the revocation child workflow reports its status. Not for people.',
+  });
+  function handleRevocationProgress(progress: RevocationProgressInput) {
     if (!state.revocation) return;
     const now = new Date();
     state = recordRevocationProgress(
@@ -165,7 +182,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       now,
       progress,
     );
-  });
+  }
 
   function notify(event: TaskNotice, recipientIds: number[], detail?: string) {
     if (recipientIds.length === 0) return;

@@ -46,6 +46,13 @@ export interface RevocationResult {
 
 type RevocationAction = 'approve' | 'deny' | 'markProvisioned';
 
+const REVOCATION_DESCRIPTIONS: Record<RevocationAction, string> = {
+  approve: 'Approve the removal. {"actorId", "comment"?}; an approver named by the policy.',
+  deny: 'Deny the removal; the access stays. {"actorId", "comment"}; an approver named by the policy.',
+  markProvisioned:
+    'Confirm the access was removed by hand. {"actorId", "comment"?}; an application owner, or the campaign owner.',
+};
+
 /**
  * Decides whether an approval, denial or "mark as provisioned" is allowed now. Pure, so the
  * update validator, the update handler and the signal handler give the same answer.
@@ -106,8 +113,11 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     ['deny', denyRevocationUpdate, denyRevocationSignal],
     ['markProvisioned', markProvisionedUpdate, markProvisionedSignal],
   ];
-  setHandler(getRevocationQuery, () => state);
+  setHandler(getRevocationQuery, () => state, {
+    description: 'The removal: status, approvers, the people who remove by hand, and its log.',
+  });
   for (const [action, update, signal] of handlers) {
+    const description = REVOCATION_DESCRIPTIONS[action];
     setHandler(
       update,
       (payload) => {
@@ -117,26 +127,31 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
         return state;
       },
       {
+        description,
         validator: (payload) => {
           const problem = checkRevocationAction(state, action, payload);
           if (problem) throw ApplicationFailure.nonRetryable(problem, 'ActionRejected');
         },
       },
     );
-    setHandler(signal, (payload) => {
-      const problem = checkRevocationAction(state, action, payload);
-      if (problem) {
-        log.warn('revocation signal rejected', { taskId: input.taskId, action, reason: problem });
-        state.log.push({
-          at: new Date().toISOString(),
-          actorId: payload.actorId,
-          event: `rejected ${action}`,
-          comment: problem,
-        });
-        return;
-      }
-      act(action, payload);
-    });
+    setHandler(
+      signal,
+      (payload) => {
+        const problem = checkRevocationAction(state, action, payload);
+        if (problem) {
+          log.warn('revocation signal rejected', { taskId: input.taskId, action, reason: problem });
+          state.log.push({
+            at: new Date().toISOString(),
+            actorId: payload.actorId,
+            event: `rejected ${action}`,
+            comment: problem,
+          });
+          return;
+        }
+        act(action, payload);
+      },
+      { description },
+    );
   }
 
   const acts = proxyActivities<Activities>({

@@ -136,3 +136,37 @@ describe('temporal CLI signals and web updates', () => {
     },
   );
 });
+
+describe('workflow metadata', () => {
+  it('describes every message for the Temporal UI', { timeout: 60_000 }, async () => {
+    const org = await seedOrganisation(db.orm);
+    const policy = await publishPolicy(db.orm, { steps: [step()], revocation: { mode: 'manual' } });
+    const handle = await start(taskInput(org, policy));
+    await until(handle, settled, 'the first assignment');
+    const { stdout } = await run(inject('temporalCliPath'), [
+      'workflow',
+      'metadata',
+      '--address',
+      inject('temporalAddress'),
+      '--workflow-id',
+      handle.workflowId,
+      '--output',
+      'json',
+    ]);
+    type Definitions = Record<
+      'signalDefinitions' | 'updateDefinitions',
+      { name: string; description?: string }[]
+    >;
+    const [metadata] = (JSON.parse(stdout) as { queryResult: { definition: Definitions }[] })
+      .queryResult;
+    const definition = metadata!.definition;
+    for (const kind of ['signalDefinitions', 'updateDefinitions'] as const) {
+      const described = new Map(definition[kind].map((d) => [d.name, d.description ?? '']));
+      for (const type of Object.keys(taskMessages)) {
+        expect(described.get(type), `${kind} ${type}`).toMatch(/"actorId"/);
+      }
+    }
+    const internal = definition.signalDefinitions.find((d) => d.name === 'revocationProgress');
+    expect(internal?.description).toContain('Internal');
+  });
+});
