@@ -411,7 +411,10 @@ export function CampaignDashboard(props: {
                   <tbody>
                     {progress.byReviewer.map((row) => (
                       <tr>
-                        <td>{row.name}</td>
+                        <td>
+                          {row.name}
+                          {row.email ? <span class="muted">{` ${row.email}`}</span> : null}
+                        </td>
                         <td>{String(row.open)}</td>
                         <td>{String(row.overdue)}</td>
                         <td>{String(row.decided)}</td>
