@@ -397,7 +397,8 @@ export function CampaignDashboard(props: {
             </section>
             <section>
               <h2>{`Per reviewer (${progress.byReviewer.length} of ${progress.reviewerCount})`}</h2>
-              <div class="table-scroll">
+              {/* Wide with emails, so keyboard users must be able to scroll it. */}
+              <div class="table-scroll" tabindex={0} role="region" aria-label="Per reviewer">
                 <table>
                   <thead>
                     <tr>
