@@ -1,5 +1,6 @@
 import { parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase } from '../context.js';
+import { containsPattern, openReviewCountSql } from '../../db/search-sql.js';
 
 export const description = 'Find identity ids by name or email, for actorId in signals';
 
@@ -51,13 +52,12 @@ export async function run(args: string[]): Promise<number> {
         `select i.id, i.display_name, i.email, i.employment_status,
               coalesce((select array_agg(r.role order by r.role) from role_assignment r
                          where r.identity_id = i.id), '{}') as roles,
-              (select count(*)::int from review_task t
-                where t.status = 'open' and t.assignee_ids @> to_jsonb(i.id)) as open_tasks
+              ${openReviewCountSql('i.id')} as open_tasks
          from identity i
         where i.display_name ilike ? or i.email ilike ? or i.login ilike ?
         order by i.display_name, i.id
         limit ?`,
-        [...Array(3).fill(`%${text.replace(/[\\%_]/g, '\\$&')}%`), LIMIT + 1],
+        [...Array(3).fill(containsPattern(text)), LIMIT + 1],
       );
     const listed = rows.slice(0, LIMIT);
     if (values.json) {

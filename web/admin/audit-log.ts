@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { containsPattern } from '../../db/search-sql.js';
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -24,10 +25,6 @@ export interface AuditRow {
   detail: Record<string, unknown> | null;
 }
 
-function like(text: string) {
-  return `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-}
-
 /** Lists one page of the audit log, newest first, and counts the matching events. */
 export async function listAuditEvents(
   em: EntityManager,
@@ -38,15 +35,15 @@ export async function listAuditEvents(
   const params: unknown[] = [];
   if (filters.actor) {
     where.push('actor ilike ?');
-    params.push(like(filters.actor));
+    params.push(containsPattern(filters.actor));
   }
   if (filters.action) {
     where.push('action ilike ?');
-    params.push(like(filters.action));
+    params.push(containsPattern(filters.action));
   }
   if (filters.target) {
     where.push('(target_id ilike ? or target_type ilike ?)');
-    params.push(like(filters.target), like(filters.target));
+    params.push(containsPattern(filters.target), containsPattern(filters.target));
   }
   if (filters.outcome) {
     where.push('outcome = ?');

@@ -28,6 +28,7 @@ import {
   LoginPage,
   type DevIdentity,
 } from '../views/login-page.js';
+import { containsPattern, openReviewCountSql } from '../../db/search-sql.js';
 
 const LINK_PROBLEMS: Record<LinkProblem, string> = {
   unknown: 'This sign-in link is not valid. Check that you copied all of it.',
@@ -44,7 +45,7 @@ const LINK_PROBLEMS: Record<LinkProblem, string> = {
  */
 async function devIdentities(c: Context<AppEnv>, query: string): Promise<DevIdentity[]> {
   const { orm, config } = c.get('deps');
-  const pattern = `%${query.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const pattern = containsPattern(query);
   const rows = await orm.em
     .fork()
     .getConnection()
@@ -60,8 +61,7 @@ async function devIdentities(c: Context<AppEnv>, query: string): Promise<DevIden
     >(
       `select i.id, i.display_name, i.email, i.department,
             array(select r.role from role_assignment r where r.identity_id = i.id order by r.role) as roles,
-            (select count(*)::int from review_task t
-              where t.status = 'open' and t.assignee_ids @> to_jsonb(i.id)) as open_reviews
+            ${openReviewCountSql('i.id')} as open_reviews
        from identity i
       where i.employment_status <> 'terminated'
         and (? = '' or i.display_name ilike ? or i.email ilike ?)

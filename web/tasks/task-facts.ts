@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TaskLogEntry } from '../../workflows/task-state.js';
 import type { TaskView } from './task-access.js';
+import { containsPattern } from '../../db/search-sql.js';
 
 /** A person named on a task page. */
 export interface IdentityName {
@@ -125,7 +126,7 @@ export async function searchIdentities(
 ): Promise<{ id: number; displayName: string; email: string | null; department: string | null }[]> {
   const text = query.trim();
   if (text.length < 2) return [];
-  const pattern = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const pattern = containsPattern(text);
   const rows = await em
     .getConnection()
     .execute<
