@@ -115,7 +115,7 @@ describe('campaign pages', () => {
       const dashboard = await admin.page(`/campaigns/${id}`);
       expect(dashboard.html).toContain('<svg');
       expect(dashboard.html).toContain('Per reviewer (1 of 1)');
-      // Reviewers who share a name are told apart by their email.
+      // Reviewers who share a name differ by their email.
       expect(dashboard.html).toContain(`<span class="muted"> ${org.emails.reviewer}</span>`);
       expect(dashboard.html).toContain('Direct and inherited grants held by');
       expect(dashboard.html).toContain('Send reminders');

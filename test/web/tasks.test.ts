@@ -303,7 +303,7 @@ describe('task actions', () => {
       { what: 'the approval form' },
     );
     expect(pending.response.status).toBe(200);
-    // The reviewer who removed the access sees whom the removal waits for, in words.
+    // The reviewer who removed the access can read, in words, whom the removal waits for.
     const approverName = org.emails.approver.split('@')[0]!.replace('-', ' ');
     const reviewerView = (await manager.page(`/tasks/${taskId}`)).html;
     expect(reviewerView).toContain('Status: waiting for approval (pending_approval)');

@@ -15,10 +15,10 @@ import type { AppDeps } from '../deps.js';
 import { policyStep, loadPolicyDefinitions } from './policy-steps.js';
 import { findTaskRow } from './task-list.js';
 
-/** A task as the detail page shows it, from the workflow or from the projection. */
-
 /** Revocation states in which the review task's workflow is still running. */
 const REVOCATION_IN_FLIGHT = new Set(['pending_approval', 'provisioning', 'awaiting_manual']);
+
+/** A task as the detail page shows it, from the workflow or from the projection. */
 export interface TaskView {
   id: string;
   source: 'workflow' | 'projection';
