@@ -155,7 +155,7 @@ export const taskMessageDescriptions: Record<TaskActionType, string> = {
 
 export const getTaskQuery = defineQuery<TaskState>('getTask');
 
-// Revocation child workflow: approval and manual provisioning.
+// Revocation child workflow: approval, manual provisioning, and a failed removal's follow-up.
 
 export interface RevocationDecisionInput extends ActorInput {
   comment?: string;
@@ -164,6 +164,7 @@ export interface RevocationDecisionInput extends ActorInput {
 export const approveRevocationSignal = defineSignal<[RevocationDecisionInput]>('approveRevocation');
 export const denyRevocationSignal = defineSignal<[RevocationDecisionInput]>('denyRevocation');
 export const markProvisionedSignal = defineSignal<[RevocationDecisionInput]>('markProvisioned');
+export const retryRevocationSignal = defineSignal<[RevocationDecisionInput]>('retryRevocation');
 export const approveRevocationUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
   'approveRevocation',
 );
@@ -172,6 +173,9 @@ export const denyRevocationUpdate = defineUpdate<RevocationStateView, [Revocatio
 );
 export const markProvisionedUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
   'markProvisioned',
+);
+export const retryRevocationUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
+  'retryRevocation',
 );
 export const getRevocationQuery = defineQuery<RevocationStateView>('getRevocation');
 
@@ -184,6 +188,13 @@ export interface RevocationStateView {
   provisionerIds: number[];
   /** True when a denial needs a comment; unset in revocations started before that rule. */
   denyReasonRequired?: boolean;
+  /**
+   * True while a failed removal waits for someone to retry it or confirm it was removed by hand;
+   * revocations that failed before that rule ended instead.
+   */
+  awaitingFollowUp?: boolean;
+  /** Who may retry a failed removal or confirm it by hand: the campaign owner and super admins. */
+  followUpIds?: number[];
   detail?: string;
   log: { at: string; actorId: number | null; event: string; comment?: string }[];
 }

@@ -17,6 +17,8 @@ import {
   getRevocationQuery,
   markProvisionedSignal,
   markProvisionedUpdate,
+  retryRevocationSignal,
+  retryRevocationUpdate,
   revocationProgressSignal,
   type RevocationDecisionInput,
   type RevocationStateView,
@@ -28,6 +30,10 @@ import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-stat
 const NOTIFY_VERIFICATION_FAILED = 'notify-verification-failed';
 /** Patch id of the change that made a denial need a comment. */
 const DENY_REASON_REQUIRED = 'deny-reason-required';
+/** Patch id of the change that keeps a failed removal open for a retry or a manual removal. */
+const FAILED_REMOVAL_WAITS = 'failed-removal-waits';
+/** Statuses in which the access may still be there and someone has to act. */
+const FAILED_STATUSES: readonly RevocationStatus[] = ['failed', 'verification_failed'];
 
 export interface RevocationInput {
   taskId: string;
@@ -36,6 +42,8 @@ export interface RevocationInput {
   revocation: RevocationPolicy;
   campaignName: string;
   campaignOwnerId: number | null;
+  /** The task's super admins, who may follow up a failed removal with the campaign owner. */
+  superAdminIds?: number[];
   retry?: RevocationRetry;
 }
 
@@ -44,14 +52,31 @@ export interface RevocationResult {
   detail?: string;
 }
 
-type RevocationAction = 'approve' | 'deny' | 'markProvisioned';
+type RevocationAction = 'approve' | 'deny' | 'markProvisioned' | 'retry';
 
 const REVOCATION_DESCRIPTIONS: Record<RevocationAction, string> = {
   approve: 'Approve the removal. {"actorId", "comment"?}; an approver named by the policy.',
   deny: 'Deny the removal; the access stays. {"actorId", "comment"}; an approver named by the policy.',
   markProvisioned:
-    'Confirm the access was removed by hand. {"actorId", "comment"?}; an application owner, or the campaign owner.',
+    'Confirm the access was removed by hand. {"actorId", "comment"?}; an application owner, or the campaign owner. After a failure: {"actorId", "comment"}; the campaign owner or a super admin of the task.',
+  retry:
+    'Try a failed removal again, with a new idempotency key. {"actorId", "comment"}; the campaign owner or a super admin of the task.',
 };
+
+/** Checks a retry or a manual confirmation of a failed removal. */
+function checkFollowUp(
+  state: RevocationStateView,
+  action: 'markProvisioned' | 'retry',
+  input: RevocationDecisionInput,
+): string | undefined {
+  if (!state.followUpIds?.includes(input.actorId))
+    return 'Only the campaign owner or a super admin of this task can retry a failed removal or confirm it was removed by hand.';
+  if (!input.comment?.trim())
+    return action === 'retry'
+      ? 'Give a reason for retrying the removal, such as what was fixed; it is kept as evidence.'
+      : 'Say how the access was removed; the comment is kept as evidence.';
+  return undefined;
+}
 
 /**
  * Decides whether an approval, denial or "mark as provisioned" is allowed now. Pure, so the
@@ -64,6 +89,13 @@ export function checkRevocationAction(
 ): string | undefined {
   const actorProblem = actorIdProblem(input.actorId);
   if (actorProblem) return actorProblem;
+  const awaitingFollowUp =
+    state.awaitingFollowUp === true && FAILED_STATUSES.includes(state.status);
+  if (action === 'retry') {
+    if (!awaitingFollowUp) return `Only a failed removal can be retried (status: ${state.status}).`;
+    return checkFollowUp(state, action, input);
+  }
+  if (action === 'markProvisioned' && awaitingFollowUp) return checkFollowUp(state, action, input);
   if (action === 'markProvisioned') {
     if (state.status !== 'awaiting_manual')
       return `The removal is not waiting for manual provisioning (status: ${state.status}).`;
@@ -91,8 +123,17 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     provisionerIds: [],
     // A revocation recorded before denials needed a reason replays without that rule.
     denyReasonRequired: patched(DENY_REASON_REQUIRED),
+    awaitingFollowUp: false,
+    followUpIds: [
+      ...new Set([
+        ...(input.campaignOwnerId === null ? [] : [input.campaignOwnerId]),
+        ...(input.superAdminIds ?? []),
+      ]),
+    ],
     log: [],
   };
+  // A revocation recorded before failed removals waited for a follow-up replays as it ran.
+  const waitsAfterFailure = patched(FAILED_REMOVAL_WAITS);
   let decision: RevocationAction | undefined;
 
   const act = (action: RevocationAction, payload: RevocationDecisionInput) => {
@@ -112,6 +153,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     ['approve', approveRevocationUpdate, approveRevocationSignal],
     ['deny', denyRevocationUpdate, denyRevocationSignal],
     ['markProvisioned', markProvisionedUpdate, markProvisionedSignal],
+    ['retry', retryRevocationUpdate, retryRevocationSignal],
   ];
   setHandler(getRevocationQuery, () => state, {
     description: 'The removal: status, approvers, the people who remove by hand, and its log.',
@@ -227,8 +269,15 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     }
   }
 
+  /** The people a failed removal now waits for, and the flag that lets them act. */
+  function awaitFollowUp(): number[] {
+    if (!waitsAfterFailure) return [];
+    state.awaitingFollowUp = true;
+    return state.followUpIds ?? [];
+  }
+
   async function fail(detail: string): Promise<RevocationResult> {
-    await moveTo('failed', detail);
+    await moveTo('failed', detail, null, undefined, awaitFollowUp());
     await notify(
       'revocation_failed',
       input.campaignOwnerId === null ? [] : [input.campaignOwnerId],
@@ -237,94 +286,134 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     return { status: 'failed', detail };
   }
 
-  const actors = await acts.resolveRevocationActors({
-    subject: input.subject,
-    revocation: input.revocation,
-    campaignOwnerId: input.campaignOwnerId,
-  });
-  state.approverIds = actors.approverIds;
-  state.provisionerIds = actors.provisionerIds;
+  // Attempts count from 1; a retry sends its connector call under a new idempotency key,
+  // because a target that honours the key would otherwise answer with the first failure.
+  let attempt = 1;
+  let approved = false;
 
-  // Approval: the named approvers decide before anything is removed.
-  let provisioning = input.revocation;
-  if (input.revocation.mode === 'approval') {
-    if (actors.approverIds.length === 0)
-      return fail('No active approver matches the policy’s approver emails.');
-    await moveTo('pending_approval', undefined, null, undefined, actors.approverIds);
-    await notify('revocation_approval', actors.approverIds);
-    await condition(() => decision === 'approve' || decision === 'deny');
+  /** One attempt: approval (once), then provisioning, then verification where possible. */
+  async function removeOnce(): Promise<RevocationResult> {
+    const actors = await acts.resolveRevocationActors({
+      subject: input.subject,
+      revocation: input.revocation,
+      campaignOwnerId: input.campaignOwnerId,
+    });
+    state.approverIds = actors.approverIds;
+    state.provisionerIds = actors.provisionerIds;
+
+    // Approval: the named approvers decide before anything is removed.
+    let provisioning = input.revocation;
+    if (input.revocation.mode === 'approval') {
+      if (!approved) {
+        if (actors.approverIds.length === 0)
+          return fail('No active approver matches the policy’s approver emails.');
+        await moveTo('pending_approval', undefined, null, undefined, actors.approverIds);
+        await notify('revocation_approval', actors.approverIds);
+        await condition(() => decision === 'approve' || decision === 'deny');
+        const last = state.log.at(-1);
+        if (decision === 'deny') {
+          await moveTo(
+            'denied',
+            'The removal was denied; the access stays.',
+            last?.actorId ?? null,
+            last?.comment,
+          );
+          return { status: 'denied', detail: state.detail };
+        }
+        approved = true;
+        await moveTo('provisioning', 'Removal approved.', last?.actorId ?? null, last?.comment);
+      }
+      provisioning = input.revocation.then;
+    }
+
+    // Manual provisioning: the application owners remove the access and say so.
+    if (provisioning.mode === 'manual') {
+      if (actors.provisionerIds.length === 0)
+        return fail(
+          'Neither the application nor the campaign has an active owner to remove the access by hand.',
+        );
+      const ownerNote = actors.provisionersAreCampaignOwner
+        ? 'The application has no active owner, so the campaign owner removes the access by hand.'
+        : undefined;
+      await moveTo('awaiting_manual', ownerNote, null, undefined, actors.provisionerIds);
+      await notify('manual_provisioning', actors.provisionerIds, ownerNote);
+      await condition(() => decision === 'markProvisioned');
+      const last = state.log.at(-1);
+      await moveTo('revoked', 'Marked as provisioned.', last?.actorId ?? null, last?.comment);
+      return { status: 'revoked', detail: state.detail };
+    }
+
+    // Automatic provisioning through a connector, then verification.
+    if (provisioning.mode !== 'automatic')
+      return fail('The revocation policy has no provisioning mode.');
+    const target = {
+      taskId: input.taskId,
+      applicationKey: input.subject.applicationKey,
+      resourceExternalId: input.subject.resourceExternalId,
+      resourceParentExternalId: null,
+      accountExternalId: input.subject.accountExternalId,
+      accountName: input.subject.accountName,
+      resourceName: input.subject.resourceName,
+    };
+    try {
+      const done = await connectorCalls.revokeAccess({
+        connector: provisioning.connector,
+        target,
+        idempotencyKey:
+          attempt === 1 ? `revoke:${input.taskId}` : `revoke:${input.taskId}:${attempt}`,
+      });
+      await moveTo('revoked', done.detail);
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message ?? String(error);
+      return fail(`Connector ${provisioning.connector} could not remove the access: ${cause}`);
+    }
+    const check = await acts.verifyRevocation({ connector: provisioning.connector, target });
+    if (check.revoked === true) await moveTo('verified', check.detail);
+    else if (check.revoked === false) {
+      await moveTo('verification_failed', check.detail, null, undefined, awaitFollowUp());
+      // The target still shows the access, so someone has to look, as after a failed removal.
+      if (patched(NOTIFY_VERIFICATION_FAILED) && input.campaignOwnerId !== null) {
+        await notify(
+          'revocation_failed',
+          [input.campaignOwnerId],
+          `the connector reported the removal as done, but reading the target back still finds the access (${check.detail})`,
+        );
+      }
+    } else
+      state.log.push({
+        at: new Date().toISOString(),
+        actorId: null,
+        event: 'not_verified',
+        comment: check.detail,
+      });
+    return { status: state.status, detail: state.detail };
+  }
+
+  // A failed removal leaves the access in place, so it stays open until the campaign owner or
+  // a super admin retries it or confirms that someone removed the access by hand.
+  for (;;) {
+    const outcome = await removeOnce();
+    if (!state.awaitingFollowUp) return outcome;
+    await condition(() => decision === 'retry' || decision === 'markProvisioned');
+    const followUp = decision;
+    decision = undefined;
+    state.awaitingFollowUp = false;
     const last = state.log.at(-1);
-    if (decision === 'deny') {
+    if (followUp === 'markProvisioned') {
       await moveTo(
-        'denied',
-        'The removal was denied; the access stays.',
+        'revoked',
+        'Removed by hand after the failure.',
         last?.actorId ?? null,
         last?.comment,
       );
-      return { status: 'denied', detail: state.detail };
+      return { status: 'revoked', detail: state.detail };
     }
-    await moveTo('provisioning', 'Removal approved.', last?.actorId ?? null, last?.comment);
-    provisioning = input.revocation.then;
+    attempt += 1;
+    await moveTo(
+      'provisioning',
+      `Retrying the removal (attempt ${attempt}).`,
+      last?.actorId ?? null,
+      last?.comment,
+    );
   }
-
-  // Manual provisioning: the application owners remove the access and say so.
-  if (provisioning.mode === 'manual') {
-    if (actors.provisionerIds.length === 0)
-      return fail(
-        'Neither the application nor the campaign has an active owner to remove the access by hand.',
-      );
-    const ownerNote = actors.provisionersAreCampaignOwner
-      ? 'The application has no active owner, so the campaign owner removes the access by hand.'
-      : undefined;
-    await moveTo('awaiting_manual', ownerNote, null, undefined, actors.provisionerIds);
-    await notify('manual_provisioning', actors.provisionerIds, ownerNote);
-    await condition(() => decision === 'markProvisioned');
-    const last = state.log.at(-1);
-    await moveTo('revoked', 'Marked as provisioned.', last?.actorId ?? null, last?.comment);
-    return { status: 'revoked', detail: state.detail };
-  }
-
-  // Automatic provisioning through a connector, then verification.
-  if (provisioning.mode !== 'automatic')
-    return fail('The revocation policy has no provisioning mode.');
-  const target = {
-    taskId: input.taskId,
-    applicationKey: input.subject.applicationKey,
-    resourceExternalId: input.subject.resourceExternalId,
-    resourceParentExternalId: null,
-    accountExternalId: input.subject.accountExternalId,
-    accountName: input.subject.accountName,
-    resourceName: input.subject.resourceName,
-  };
-  try {
-    const done = await connectorCalls.revokeAccess({
-      connector: provisioning.connector,
-      target,
-      idempotencyKey: `revoke:${input.taskId}`,
-    });
-    await moveTo('revoked', done.detail);
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? String(error);
-    return fail(`Connector ${provisioning.connector} could not remove the access: ${cause}`);
-  }
-  const check = await acts.verifyRevocation({ connector: provisioning.connector, target });
-  if (check.revoked === true) await moveTo('verified', check.detail);
-  else if (check.revoked === false) {
-    await moveTo('verification_failed', check.detail);
-    // The target still shows the access, so someone has to look, as after a failed removal.
-    if (patched(NOTIFY_VERIFICATION_FAILED) && input.campaignOwnerId !== null) {
-      await notify(
-        'revocation_failed',
-        [input.campaignOwnerId],
-        `the connector reported the removal as done, but reading the target back still finds the access (${check.detail})`,
-      );
-    }
-  } else
-    state.log.push({
-      at: new Date().toISOString(),
-      actorId: null,
-      event: 'not_verified',
-      comment: check.detail,
-    });
-  return { status: state.status, detail: state.detail };
 }

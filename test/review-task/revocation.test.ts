@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createScimConnector } from '../../activities/connectors/scim.js';
 import { createWebhookConnector } from '../../activities/connectors/webhook.js';
@@ -9,6 +9,7 @@ import {
   getTaskQuery,
   markProvisionedUpdate,
   removeUpdate,
+  retryRevocationUpdate,
 } from '../../workflows/messages.js';
 import { pino } from 'pino';
 import type { AppDeps } from '../../web/deps.js';
@@ -74,6 +75,24 @@ async function terminate(...identityIds: number[]) {
     .fork()
     .getConnection()
     .execute(`update identity set employment_status = 'terminated' where id in (?)`, [identityIds]);
+}
+
+/** Waits until the removal has failed and waits for a retry or a manual confirmation. */
+function failedRemoval(handle: WorkflowHandle, status = 'failed') {
+  return until(
+    handle,
+    (s) => s.revocation?.status === status && (s.revocation.waitingFor?.length ?? 0) > 0,
+    `the removal to stop at ${status}`,
+  );
+}
+
+async function rejection(work: Promise<unknown>): Promise<string> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (error as WorkflowUpdateFailedError).cause?.message ?? '';
 }
 
 async function outboxSubjects(recipientId: number) {
@@ -207,15 +226,44 @@ describe('revocation', () => {
     expect(String(handOver?.data?.detail)).toContain('campaign owner removes the access');
   });
 
-  it('fails without any active owner', async () => {
+  it('fails without any active owner, then takes a confirmation that it was removed by hand', async () => {
     const org = await seedOrganisation(db.orm);
     await terminate(org.ids.appOwner, org.ids.campaignAdmin);
-    const { handle } = await removedTask(org, { mode: 'manual' });
-    const outcome = await handle.result();
-    expect(outcome.revocation?.status).toBe('failed');
-    expect(outcome.revocation?.detail).toContain(
+    const { handle, revocation } = await removedTask(org, { mode: 'manual' });
+    const failed = await failedRemoval(handle);
+    expect(failed.revocation?.detail).toContain(
       'Neither the application nor the campaign has an active owner',
     );
+    expect(failed.revocation?.waitingFor?.sort()).toEqual(
+      [org.ids.campaignAdmin, org.ids.superAdmin].sort(),
+    );
+    expect(
+      await rejection(
+        revocation.executeUpdate(markProvisionedUpdate, {
+          args: [{ actorId: org.ids.superAdmin }],
+        }),
+      ),
+    ).toContain('Say how the access was removed');
+    expect(
+      await rejection(
+        revocation.executeUpdate(markProvisionedUpdate, {
+          args: [{ actorId: org.ids.manager, comment: 'done' }],
+        }),
+      ),
+    ).toContain('Only the campaign owner or a super admin of this task');
+
+    await revocation.executeUpdate(markProvisionedUpdate, {
+      args: [{ actorId: org.ids.superAdmin, comment: 'Deleted the account in the admin console.' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('revoked');
+    const confirmed = (await handle.query(getTaskQuery)).log.find(
+      (e) => e.type === 'revocation_updated' && e.data?.status === 'revoked',
+    );
+    expect(confirmed).toMatchObject({
+      actorId: org.ids.superAdmin,
+      comment: 'Deleted the account in the admin console.',
+    });
   });
 
   it('revokes once when the connector fails twice then succeeds', async () => {
@@ -230,29 +278,60 @@ describe('revocation', () => {
     expect(webhook.applied.filter((k) => k === key)).toHaveLength(1);
   });
 
-  it('shows a permanent failure and tells the campaign owner', async () => {
+  it('shows a permanent failure, tells the campaign owner, and retries on request', async () => {
     const org = await seedOrganisation(db.orm);
     webhook.failAlways(500);
-    try {
-      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
-      const outcome = await handle.result();
-      expect(outcome.revocation?.status).toBe('failed');
-      expect(outcome.revocation?.detail).toContain('could not remove');
-      const rows = await db.orm.em
-        .fork()
-        .getConnection()
-        .execute('select status, revocation_status from review_task where id = ?', [
-          handle.workflowId,
-        ]);
-      expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
-      await eventually(
-        () => outboxSubjects(org.ids.campaignAdmin),
-        (s) => s.some((x) => x.startsWith('Revocation failed')),
-        { what: 'the owner notice' },
-      );
-    } finally {
-      webhook.failAlways(0);
-    }
+    const { handle, revocation } = await (async () => {
+      try {
+        const removed = await removedTask(org, { mode: 'automatic', connector: 'hook' });
+        const failed = await failedRemoval(removed.handle);
+        expect(failed.revocation?.detail).toContain('could not remove');
+        return removed;
+      } finally {
+        webhook.failAlways(0);
+      }
+    })();
+    const rows = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute('select status, revocation_status from review_task where id = ?', [
+        handle.workflowId,
+      ]);
+    expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
+    await eventually(
+      () => outboxSubjects(org.ids.campaignAdmin),
+      (s) => s.some((x) => x.startsWith('Revocation failed')),
+      { what: 'the owner notice' },
+    );
+    expect(
+      await rejection(
+        revocation.executeUpdate(retryRevocationUpdate, { args: [{ actorId: org.ids.manager }] }),
+      ),
+    ).toContain('Only the campaign owner or a super admin of this task');
+    expect(
+      await rejection(
+        revocation.executeUpdate(retryRevocationUpdate, {
+          args: [{ actorId: org.ids.campaignAdmin, comment: '  ' }],
+        }),
+      ),
+    ).toContain('Give a reason for retrying the removal');
+
+    await revocation.executeUpdate(retryRevocationUpdate, {
+      args: [{ actorId: org.ids.campaignAdmin, comment: 'The target is back up.' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('revoked');
+    const retryKey = `revoke:${handle.workflowId}:2`;
+    expect(webhook.applied.filter((k) => k === retryKey)).toHaveLength(1);
+    expect(webhook.applied.filter((k) => k === `revoke:${handle.workflowId}`)).toHaveLength(0);
+    const retried = (await handle.query(getTaskQuery)).log.find(
+      (e) => e.type === 'revocation_updated' && e.data?.status === 'provisioning',
+    );
+    expect(retried).toMatchObject({
+      actorId: org.ids.campaignAdmin,
+      comment: 'The target is back up.',
+    });
+    expect(String(retried?.data?.detail)).toContain('attempt 2');
   });
 
   it('shows a failing connector call while it is retried', async () => {
@@ -288,10 +367,9 @@ describe('revocation', () => {
     webhook.failAlways(400);
     try {
       const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
-      const outcome = await handle.result();
-      expect(outcome.revocation?.status).toBe('failed');
-      expect(outcome.revocation?.detail).toContain('responded 400');
-      expect(outcome.revocation?.detail).toContain('Retrying the same request cannot succeed.');
+      const failed = await failedRemoval(handle);
+      expect(failed.revocation?.detail).toContain('responded 400');
+      expect(failed.revocation?.detail).toContain('Retrying the same request cannot succeed.');
       const key = `revoke:${handle.workflowId}`;
       expect(webhook.requests.filter((r) => r.key === key)).toHaveLength(1);
     } finally {
@@ -303,9 +381,8 @@ describe('revocation', () => {
     const org = await seedOrganisation(db.orm);
     const before = webhook.requests.length;
     const { handle } = await removedTask(org, { mode: 'automatic', connector: 'outside' });
-    const outcome = await handle.result();
-    expect(outcome.revocation?.status).toBe('failed');
-    expect(outcome.revocation?.detail).toContain('not on the connector allowlist');
+    const failed = await failedRemoval(handle);
+    expect(failed.revocation?.detail).toContain('not on the connector allowlist');
     expect(webhook.requests.length).toBe(before);
   });
 
@@ -330,7 +407,7 @@ describe('revocation', () => {
     expect(patch?.idempotencyKey).toBe(`revoke:${handle.workflowId}`);
   });
 
-  it('tells the campaign owner when verification still finds the access', async () => {
+  it('tells the campaign owner when verification still finds the access, and verifies a retry', async () => {
     const org = await seedOrganisation(db.orm);
     scim.groups.set(org.subject.resourceExternalId, {
       id: org.subject.resourceExternalId,
@@ -338,18 +415,26 @@ describe('revocation', () => {
       members: [{ value: org.subject.accountExternalId }],
     });
     scim.ignorePatches = true;
-    try {
-      const { handle } = await removedTask(org, { mode: 'automatic', connector: 'scim' });
-      const outcome = await handle.result();
-      expect(outcome.revocation?.status).toBe('verification_failed');
-      await eventually(
-        () => outboxSubjects(org.ids.campaignAdmin),
-        (s) => s.some((x) => x.startsWith('Revocation failed')),
-        { what: 'the owner notice' },
-      );
-    } finally {
-      scim.ignorePatches = false;
-    }
+    const { handle, revocation } = await (async () => {
+      try {
+        const removed = await removedTask(org, { mode: 'automatic', connector: 'scim' });
+        await failedRemoval(removed.handle, 'verification_failed');
+        return removed;
+      } finally {
+        scim.ignorePatches = false;
+      }
+    })();
+    await eventually(
+      () => outboxSubjects(org.ids.campaignAdmin),
+      (s) => s.some((x) => x.startsWith('Revocation failed')),
+      { what: 'the owner notice' },
+    );
+    await revocation.executeUpdate(retryRevocationUpdate, {
+      args: [{ actorId: org.ids.superAdmin, comment: 'The SCIM server applies patches again.' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.revocation?.status).toBe('verified');
+    expect(scim.groups.get(org.subject.resourceExternalId)?.members).toEqual([]);
   });
 
   it('does not follow a redirect from a connector target', async () => {
@@ -357,9 +442,8 @@ describe('revocation', () => {
     scim.redirectTo = 'http://127.0.0.2:9/elsewhere';
     try {
       const { handle } = await removedTask(org, { mode: 'automatic', connector: 'scim' });
-      const outcome = await handle.result();
-      expect(outcome.revocation?.status).toBe('failed');
-      expect(outcome.revocation?.detail).toContain('redirects are not followed');
+      const failed = await failedRemoval(handle);
+      expect(failed.revocation?.detail).toContain('redirects are not followed');
     } finally {
       scim.redirectTo = '';
     }
