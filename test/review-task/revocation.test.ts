@@ -332,6 +332,8 @@ describe('revocation', () => {
       comment: 'The target is back up.',
     });
     expect(String(retried?.data?.detail)).toContain('attempt 2');
+    await recordHistory(handle, 'failed-removal-retried');
+    await recordHistory(revocation, 'failed-removal-retried-revocation');
   });
 
   it('shows a failing connector call while it is retried', async () => {
