@@ -44,8 +44,8 @@ export const ReviewTask = defineEntity({
     { properties: ['assigneeId', 'status'] },
     // "Removals waiting for you" reads only the rows whose removal waits for someone.
     {
-      name: 'review_task_revocation_waiting_index',
-      expression: `create index "review_task_revocation_waiting_index" on "review_task" ("updated_at") where "revocation_status" in ('pending_approval', 'awaiting_manual')`,
+      name: 'review_task_removal_work_index',
+      expression: `create index "review_task_removal_work_index" on "review_task" ("updated_at") where "revocation_status" in ('pending_approval', 'awaiting_manual', 'failed', 'verification_failed')`,
     },
   ],
 });

@@ -377,6 +377,77 @@ describe('task actions', () => {
     const outsider = await web.signInAs(org.ids.outsider);
     expect((await outsider.request(`/tasks/${taskId}`)).status).toBe(404);
   });
+  it('lets the campaign owner or a super admin follow up a failed removal', async () => {
+    const org = await web.seed();
+    const policy = await web.policy();
+    const { taskId, handle } = await web.startTask(org, policy);
+    // Nobody can remove the access by hand, so the removal fails at once.
+    await sql(`update identity set employment_status = 'terminated' where id in (?, ?)`, [
+      org.ids.appOwner,
+      org.ids.campaignAdmin,
+    ]);
+    const manager = await web.signInAs(org.ids.manager);
+    await manager.post(`/tasks/${taskId}/decide`, { decision: 'remove' }, { htmx: true });
+
+    const admin = await web.signInAs(org.ids.superAdmin);
+    const failed = await eventually(
+      () => admin.page(`/tasks/${taskId}`),
+      (page) => page.html.includes('Retry the removal'),
+      { what: 'the follow-up form' },
+    );
+    expect(failed.html).toContain('Status: ');
+    expect(failed.html).toContain('Confirm removed by hand');
+    expect((await manager.page(`/tasks/${taskId}`)).html).not.toContain('Retry the removal');
+    const work = await eventually(
+      () => admin.page('/reviews'),
+      (page) => page.html.includes('Removals waiting for you (1)'),
+      { what: 'the failed removal in the admin’s list' },
+    );
+    expect(work.html).toContain('the removal failed: retry it or confirm it was removed by hand');
+
+    const bare = await admin.post(`/tasks/${taskId}/revocation`, { kind: 'retry' }, { htmx: true });
+    expect(await bare.text()).toContain('Give a reason for retrying the removal');
+    const byReviewer = await manager.post(
+      `/tasks/${taskId}/revocation`,
+      { kind: 'retry', comment: 'try again' },
+      { htmx: true },
+    );
+    expect(byReviewer.status).not.toBe(200);
+
+    // Still nobody to remove it by hand: the retry fails again and waits once more.
+    const retried = await admin.post(
+      `/tasks/${taskId}/revocation`,
+      { kind: 'retry', comment: 'An owner was named' },
+      { htmx: true },
+    );
+    expect(retried.status).toBe(200);
+    expect(await retried.text()).toContain('Retrying the removal.');
+    await web.until(
+      handle,
+      (s) =>
+        s.log.filter((e) => e.type === 'revocation_updated' && e.data?.status === 'failed')
+          .length === 2 && (s.revocation?.waitingFor?.length ?? 0) > 0,
+      'the second failure',
+    );
+    const confirmed = await admin.post(
+      `/tasks/${taskId}/revocation`,
+      { kind: 'markProvisioned', comment: 'Disabled the account in the console' },
+      { htmx: true },
+    );
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('Confirmed as removed by hand.');
+    expect((await handle.result()).revocation?.status).toBe('revoked');
+    const audit = await sql<{ action: string; outcome: string }>(
+      `select action, outcome from audit_event where target_id = ? order by id`,
+      [taskId],
+    );
+    expect(audit.filter((row) => row.action.startsWith('revocation.'))).toEqual([
+      { action: 'revocation.retry', outcome: 'rejected' },
+      { action: 'revocation.retry', outcome: 'rejected' },
+      { action: 'revocation.retry', outcome: 'ok' },
+      { action: 'revocation.markProvisioned', outcome: 'ok' },
+    ]);
+  });
 });
 
 describe('when no worker responds', () => {

@@ -233,9 +233,12 @@ export const taskRoutes = new Hono<AppEnv>()
     if (!loaded) return notFound(c);
     const form = await readForm(c);
     const kind = field(form, 'kind') as RevocationActionKind;
-    if (!['approve', 'deny', 'markProvisioned'].includes(kind)) {
+    if (!['approve', 'deny', 'markProvisioned', 'retry'].includes(kind)) {
       return renderTaskPanel(c, user, loaded, {
-        message: { kind: 'error', text: 'Choose approve, deny or mark as provisioned.' },
+        message: {
+          kind: 'error',
+          text: 'Choose approve, deny, mark as provisioned, or retry the removal.',
+        },
         status: 422,
       });
     }
@@ -251,7 +254,10 @@ export const taskRoutes = new Hono<AppEnv>()
     const done = {
       approve: 'Removal approved; the access is being removed.',
       deny: 'Removal denied; the access stays.',
-      markProvisioned: 'Marked as provisioned.',
+      markProvisioned: loaded.revocation?.awaitingFollowUp
+        ? 'Confirmed as removed by hand.'
+        : 'Marked as provisioned.',
+      retry: 'Retrying the removal.',
     }[kind];
     const fresh = (await loadTask(c.get('deps'), user, loaded.view.id)) ?? loaded;
     return renderTaskPanel(c, user, fresh, {

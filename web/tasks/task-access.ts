@@ -71,6 +71,8 @@ export interface TaskRights {
   repairUnlisted: boolean;
   approveRevocation: boolean;
   markProvisioned: boolean;
+  /** Retry a failed removal, or confirm that someone removed the access by hand. */
+  followUpRevocation: boolean;
 }
 
 export interface LoadedTask {
@@ -230,7 +232,9 @@ export async function loadTask(
         : undefined;
     const revocationActor =
       !!revocation &&
-      (revocation.approverIds.includes(me) || revocation.provisionerIds.includes(me));
+      (revocation.approverIds.includes(me) ||
+        revocation.provisionerIds.includes(me) ||
+        !!revocation.followUpIds?.includes(me));
     const visible =
       globalAdmin || canSee(state, me) || everAssigned(state.log).includes(me) || revocationActor;
     if (!visible) return undefined;
@@ -249,7 +253,9 @@ export async function loadTask(
         // A closed task's workflow ends once its revocation has finished, and a finished
         // workflow takes no more comments.
         comment:
-          (!state.closed || REVOCATION_IN_FLIGHT.has(state.revocation?.status ?? '')) &&
+          (!state.closed ||
+            REVOCATION_IN_FLIGHT.has(state.revocation?.status ?? '') ||
+            revocation?.awaitingFollowUp === true) &&
           (canSee(state, me) || globalAdmin || !!state.revocation?.waitingFor?.includes(me)),
         reassign: !state.closed && (state.assigneeIds.includes(me) || stateAdmin || globalAdmin),
         remind: !state.closed && state.assigneeIds.length > 0 && (canSee(state, me) || globalAdmin),
@@ -259,6 +265,8 @@ export async function loadTask(
           revocation?.status === 'pending_approval' && revocation.approverIds.includes(me),
         markProvisioned:
           revocation?.status === 'awaiting_manual' && revocation.provisionerIds.includes(me),
+        followUpRevocation:
+          revocation?.awaitingFollowUp === true && !!revocation.followUpIds?.includes(me),
       },
     };
   }
@@ -301,6 +309,7 @@ export async function loadTask(
     repairUnlisted: false,
     approveRevocation: false,
     markProvisioned: false,
+    followUpRevocation: false,
   };
   return {
     view: {

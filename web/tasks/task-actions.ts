@@ -9,6 +9,7 @@ import {
   approveRevocationUpdate,
   denyRevocationUpdate,
   markProvisionedUpdate,
+  retryRevocationUpdate,
   type TaskAction,
 } from '../../workflows/messages.js';
 import { checkRevocationAction } from '../../workflows/revocation.js';
@@ -97,16 +98,17 @@ export async function performTaskAction(
   return sendWithDeadline(deps, user, loaded.view.id, action, requestId);
 }
 
-export type RevocationActionKind = 'approve' | 'deny' | 'markProvisioned';
+export type RevocationActionKind = 'approve' | 'deny' | 'markProvisioned' | 'retry';
 
 const REVOCATION_UPDATES = {
   approve: approveRevocationUpdate,
   deny: denyRevocationUpdate,
   markProvisioned: markProvisionedUpdate,
+  retry: retryRevocationUpdate,
 } as const;
 
 /**
- * Approves or denies a removal, or marks it as provisioned, through the revocation child's
+ * Approves or denies a removal, marks it as provisioned, or retries it after a failure, through the revocation child's
  * updates. Accepted and rejected attempts both go to the audit log.
  */
 export async function performRevocationAction(

@@ -438,11 +438,14 @@ export async function findCampaigns(em: EntityManager, ids: number[]): Promise<C
   }));
 }
 
-/** A removal that waits for the viewer: an approval, or removing the access by hand. */
+/**
+ * A removal that waits for the viewer: an approval, removing the access by hand, or the
+ * follow-up of a failed removal.
+ */
 export interface RemovalWork {
   taskId: string;
   summary: string;
-  status: 'pending_approval' | 'awaiting_manual';
+  status: 'pending_approval' | 'awaiting_manual' | 'failed' | 'verification_failed';
   since: Date;
 }
 
@@ -456,7 +459,7 @@ export async function listRemovalWork(
     .getConnection()
     .execute<{ id: string; summary: string | null; revocation_status: string; updated_at: Date }[]>(
       `select id, summary, revocation_status, updated_at from review_task
-      where revocation_status in ('pending_approval', 'awaiting_manual')
+      where revocation_status in ('pending_approval', 'awaiting_manual', 'failed', 'verification_failed')
         and revocation_actor_ids @> ?::jsonb
       order by updated_at, id limit ?`,
       [JSON.stringify([identityId]), limit],

@@ -73,6 +73,15 @@ export function ReviewCounts(props: { counts: { open: number; done: number }; hr
   );
 }
 
+/** What the viewer is asked to do, by the removal's status. */
+const REMOVAL_WORK: Record<string, string> = {
+  pending_approval: ' · approve or deny the removal',
+  awaiting_manual: ' · remove the access by hand, then mark it as provisioned',
+  failed: ' · the removal failed: retry it or confirm it was removed by hand',
+  verification_failed:
+    ' · the access is still there after the removal: retry it or confirm it was removed by hand',
+};
+
 /** Removals waiting for the viewer, each linking to the task page where they act. */
 function RemovalList(props: { removals: RemovalWork[] }) {
   if (props.removals.length === 0) return null;
@@ -83,9 +92,7 @@ function RemovalList(props: { removals: RemovalWork[] }) {
         {props.removals.map((removal) => (
           <li>
             <a href={`/tasks/${encodeURIComponent(removal.taskId)}`}>{removal.summary}</a>
-            {removal.status === 'pending_approval'
-              ? ' · approve or deny the removal'
-              : ' · remove the access by hand, then mark it as provisioned'}
+            {REMOVAL_WORK[removal.status] ?? REMOVAL_WORK.awaiting_manual}
             {' · since '}
             <Time value={removal.since} />
           </li>

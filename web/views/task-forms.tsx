@@ -217,13 +217,17 @@ function RetryNotice(props: { attempt: RevocationAttempt }) {
   );
 }
 
-/** Revocation status, with approve/deny or "mark as provisioned" for those who may. */
+/**
+ * Revocation status, with approve/deny, "mark as provisioned", or the follow-up of a failed
+ * removal for those who may.
+ */
 export function RevocationSection(props: ActionFormsProps) {
   const { view, loaded } = props;
   if (!view.revocation) return null;
   const revocation = loaded.revocation;
-  const waitingFor =
-    revocation?.status === 'pending_approval'
+  const waitingFor = revocation?.awaitingFollowUp
+    ? (revocation.followUpIds ?? [])
+    : revocation?.status === 'pending_approval'
       ? revocation.approverIds
       : revocation?.status === 'awaiting_manual'
         ? revocation.provisionerIds
@@ -273,6 +277,35 @@ export function RevocationSection(props: ActionFormsProps) {
           <button type="submit" name="kind" value="markProvisioned" class="primary">
             Mark as provisioned
           </button>
+        </ActionForm>
+      ) : null}
+      {loaded.rights.followUpRevocation ? (
+        <ActionForm
+          id={view.id}
+          action="revocation"
+          csrfToken={props.csrfToken}
+          label="Follow up the failed removal"
+        >
+          <p>
+            The access may still be there. Retry the removal once the cause is fixed, or remove the
+            access by hand and confirm it here.
+          </p>
+          <label for="follow-up-comment">Reason (required; kept as evidence)</label>
+          <textarea
+            id="follow-up-comment"
+            name="comment"
+            rows={2}
+            maxlength={4000}
+            required
+          ></textarea>
+          <div class="buttons">
+            <button type="submit" name="kind" value="retry" class="primary">
+              Retry the removal
+            </button>
+            <button type="submit" name="kind" value="markProvisioned">
+              Confirm removed by hand
+            </button>
+          </div>
         </ActionForm>
       ) : null}
     </section>
