@@ -3,9 +3,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import type { TaskAction } from '../workflows/messages.js';
+import { retryRevocationUpdate, type TaskAction } from '../workflows/messages.js';
 import { searchAttributes as sa } from '../workflows/search-attributes.js';
-import { sendTaskAction } from './task-client.js';
+import { describeFailure, recordAudit, sendTaskAction, type AuditActor } from './task-client.js';
 
 /** Tasks a batch would act on, found in visibility and cross-checked with the projection. */
 export interface BatchTargets {
@@ -81,6 +81,81 @@ export async function findTasksByQuery(client: Client, query: string): Promise<B
   return { taskIds: visible, onlyInVisibility: [], onlyInProjection: [] };
 }
 
+/**
+ * Failed removals that wait for a retry or a manual confirmation, from the projection,
+ * optionally of one campaign. Removals that failed before Recert kept them open wait for no one
+ * and are left out: their workflows have finished.
+ */
+export async function findFailedRemovals(
+  orm: MikroORM,
+  options: { campaignId?: number },
+): Promise<BatchTargets> {
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `select id from review_task
+       where revocation_status in ('failed', 'verification_failed')
+         and jsonb_array_length(revocation_actor_ids) > 0
+       ${options.campaignId !== undefined ? 'and campaign_id = ?' : ''} order by id`,
+      options.campaignId !== undefined ? [options.campaignId] : [],
+    );
+  return { taskIds: rows.map((row) => row.id), onlyInVisibility: [], onlyInProjection: [] };
+}
+
+/** Sends one action of a batch to one task; `requestId` is the update id. */
+export type BatchSender = (
+  taskId: string,
+  requestId: string,
+) => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+/** Sends `action(taskId)` to each review task, auditing rejections as `task.<type>`. */
+export function taskActionSender(
+  client: Client,
+  orm: MikroORM,
+  action: (taskId: string) => TaskAction,
+  actor: AuditActor,
+): BatchSender {
+  return (taskId, requestId) =>
+    sendTaskAction(client, orm, taskId, action(taskId), { requestId, actor });
+}
+
+/**
+ * Asks each task's revocation child to try its failed removal again, auditing each attempt as
+ * `revocation.retry`, as the task page does.
+ */
+export function removalRetrySender(
+  client: Client,
+  orm: MikroORM,
+  input: { actorId: number; comment: string },
+  actor: AuditActor,
+): BatchSender {
+  return async (taskId, requestId) => {
+    const workflowId = `${taskId}/revocation`;
+    const audit = (outcome: 'ok' | 'rejected', reason?: string) =>
+      recordAudit(orm, {
+        actor: actor.label,
+        action: 'revocation.retry',
+        targetType: 'review_task',
+        targetId: taskId,
+        outcome,
+        reason,
+        detail: { workflowId },
+      });
+    try {
+      await client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(retryRevocationUpdate, { args: [input], updateId: requestId });
+    } catch (error) {
+      const failure = describeFailure(error);
+      await audit('rejected', failure.reason);
+      return failure;
+    }
+    await audit('ok', input.comment);
+    return { ok: true };
+  };
+}
+
 export type BatchResult =
   { taskId: string; outcome: 'applied' } | { taskId: string; outcome: 'rejected'; reason: string };
 
@@ -92,13 +167,12 @@ interface Cursor {
 }
 
 export interface BatchOptions {
-  client: Client;
-  orm: MikroORM;
   /** Names the run; each task's update id is `<batchId>:<taskId>`, so a resend applies once. */
   batchId: string;
   taskIds: string[];
-  action: (taskId: string) => TaskAction;
-  actorLabel: string;
+  /** Names the action in the cursor file, so a rerun cannot resume a different action. */
+  actionName: string;
+  send: BatchSender;
   concurrency: number;
   /** Where progress is kept between runs; a rerun with the same file skips finished tasks. */
   cursorFile: string;
@@ -111,11 +185,7 @@ export interface BatchOptions {
  * started again without acting on any task twice.
  */
 export async function runBatch(options: BatchOptions): Promise<BatchResult[]> {
-  const cursor = await loadCursor(
-    options.cursorFile,
-    options.batchId,
-    options.action(options.taskIds[0] ?? '').type,
-  );
+  const cursor = await loadCursor(options.cursorFile, options.batchId, options.actionName);
   const pending = options.taskIds.filter((id) => !cursor.results[id]);
   let done = options.taskIds.length - pending.length;
   options.onProgress?.(done, options.taskIds.length);
@@ -132,16 +202,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult[]> {
     for (;;) {
       const taskId = pending[next++];
       if (taskId === undefined) return;
-      const outcome = await sendTaskAction(
-        options.client,
-        options.orm,
-        taskId,
-        options.action(taskId),
-        {
-          requestId: `${options.batchId}:${taskId}`,
-          actor: { label: options.actorLabel },
-        },
-      );
+      const outcome = await options.send(taskId, `${options.batchId}:${taskId}`);
       cursor.results[taskId] = outcome.ok
         ? { taskId, outcome: 'applied' }
         : { taskId, outcome: 'rejected', reason: outcome.reason };

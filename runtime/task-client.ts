@@ -93,7 +93,8 @@ export async function sendTaskAction(
   }
 }
 
-function describeFailure(error: unknown): ActionOutcome & { ok: false } {
+/** Turns a failed update into a rejection or "try later"; rethrows anything else. */
+export function describeFailure(error: unknown): ActionOutcome & { ok: false } {
   if (error instanceof WorkflowUpdateFailedError) {
     return { ok: false, kind: 'rejected', reason: error.cause?.message ?? error.message };
   }

@@ -7,10 +7,14 @@ import { loadDatabaseConfig } from '../../db/config.js';
 import { PolicyRepository } from '../../db/policy-repository.js';
 import { superAdminIds } from '../../db/role-repository.js';
 import {
+  findFailedRemovals,
   findTasksByQuery,
   findTasksOnOlderPolicy,
+  removalRetrySender,
   runBatch,
+  taskActionSender,
   type BatchResult,
+  type BatchSender,
   type BatchTargets,
 } from '../../runtime/batch-actions.js';
 import type { TaskAction } from '../../workflows/messages.js';
@@ -23,21 +27,24 @@ const usage = `Usage:
   recert tasks hard-reset --policy NAME [--campaign ID] --as EMAIL [--dry-run]
   recert tasks cancel|skip-step --query QUERY --as EMAIL --reason TEXT [--dry-run]
   recert tasks process-now --query QUERY --as EMAIL [--dry-run]
+  recert tasks retry-removals [--campaign ID] --as EMAIL --reason TEXT [--dry-run]
 
 hard-reset moves every open task of policy NAME that is on an older version to the latest
-version, back to its first step (task logs are kept). The other actions take a Temporal
-visibility query over the review task search attributes, for example
+version, back to its first step (task logs are kept). cancel, skip-step and process-now take
+a Temporal visibility query over the review task search attributes, for example
   --query 'RecertCampaignId = "12" AND RecertAssignee = "345"'
-and act on the open review tasks it matches.
+and act on the open review tasks it matches. retry-removals tries every failed removal again
+(all campaigns, or campaign ID), for example once a connector's target is back up.
 
 Options:
   --as EMAIL          the super admin the actions are recorded for (required)
-  --reason TEXT       reason written into each task log (required for cancel and skip-step;
-                      hard-reset defaults to "Moved to NAME vN")
+  --reason TEXT       reason written into each task log (required for cancel, skip-step and
+                      retry-removals; hard-reset defaults to "Moved to NAME vN")
   --dry-run           list what would change and act on nothing
   --concurrency N     tasks in flight at once (default 8)
   --batch-id ID       names the run; rerunning with the same id resumes it (default: derived
-                      from the command, so rerunning the same command resumes)
+                      from the command, so rerunning the same command resumes; retry-removals
+                      starts a new run each time)
   --json              print one JSON summary
   -h, --help          show this help
 
@@ -48,6 +55,7 @@ const ACTIONS = {
   cancel: 'cancel',
   'skip-step': 'skipStep',
   'process-now': 'processNow',
+  'retry-removals': 'retryRemovals',
 } as const;
 
 async function resolveSuperAdmin(orm: MikroORM, email: string): Promise<number> {
@@ -102,9 +110,12 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`--campaign must be a campaign id (a number).`);
   if (actionType === 'hardReset' && !values.policy)
     throw new UsageError(`hard-reset needs --policy NAME.\n\n${usage}`);
-  if (actionType !== 'hardReset' && !values.query)
+  if (actionType !== 'hardReset' && actionType !== 'retryRemovals' && !values.query)
     throw new UsageError(`${sub} needs --query QUERY.\n\n${usage}`);
-  if ((actionType === 'cancel' || actionType === 'skipStep') && !values.reason?.trim())
+  if (
+    (actionType === 'cancel' || actionType === 'skipStep' || actionType === 'retryRemovals') &&
+    !values.reason?.trim()
+  )
     throw new UsageError(
       `${sub} needs --reason TEXT: the reason is kept in each task log as evidence.\n\n${usage}`,
     );
@@ -112,8 +123,9 @@ export async function run(args: string[]): Promise<number> {
   return withDatabase((orm) =>
     withTemporal(async (client) => {
       const actorId = await resolveSuperAdmin(orm, values.as!);
+      const actor = { label: `cli:${userInfo().username} as identity:${actorId}` };
       let targets: BatchTargets;
-      let action: (taskId: string) => TaskAction;
+      let send: BatchSender;
       let batchId: string;
       let plan: string;
 
@@ -128,25 +140,41 @@ export async function run(args: string[]): Promise<number> {
           latestVersion: latest.version,
           campaignId,
         });
-        action = () => ({
-          type: 'hardReset',
-          actorId,
-          reason: values.reason ?? `Moved to ${latest.name} v${latest.version}`,
-          onlyIfBelowVersion: latest.version,
-        });
+        send = taskActionSender(
+          client,
+          orm,
+          () => ({
+            type: 'hardReset',
+            actorId,
+            reason: values.reason ?? `Moved to ${latest.name} v${latest.version}`,
+            onlyIfBelowVersion: latest.version,
+          }),
+          actor,
+        );
         batchId =
           values['batch-id'] ??
           `hard-reset-${latest.name}-v${latest.version}${campaignId === undefined ? '' : `-c${campaignId}`}`;
         plan = `${targets.taskIds.length} open task(s) of ${latest.name} on versions older than v${latest.version}${campaignId === undefined ? '' : ` in campaign ${campaignId}`} would be reset to v${latest.version}.`;
+      } else if (actionType === 'retryRemovals') {
+        targets = await findFailedRemovals(orm, { campaignId });
+        send = removalRetrySender(client, orm, { actorId, comment: values.reason! }, actor);
+        // Each run is a new attempt, so it gets its own id unless the operator resumes one.
+        batchId = values['batch-id'] ?? `retry-removals-${new Date().toISOString()}`;
+        plan = `${targets.taskIds.length} failed removal(s)${campaignId === undefined ? '' : ` in campaign ${campaignId}`} would be tried again.`;
       } else {
         targets = await findTasksByQuery(client, values.query!);
         const reason = values.reason;
-        action = () =>
-          ({
-            type: actionType,
-            actorId,
-            ...(reason && actionType !== 'processNow' ? { reason } : {}),
-          }) as TaskAction;
+        send = taskActionSender(
+          client,
+          orm,
+          () =>
+            ({
+              type: actionType,
+              actorId,
+              ...(reason && actionType !== 'processNow' ? { reason } : {}),
+            }) as TaskAction,
+          actor,
+        );
         batchId =
           values['batch-id'] ??
           `${sub}-${createHash('sha256').update(values.query!).digest('hex').slice(0, 10)}`;
@@ -188,12 +216,10 @@ export async function run(args: string[]): Promise<number> {
           : undefined;
       bar?.start(targets.taskIds.length, 0);
       const results: BatchResult[] = await runBatch({
-        client,
-        orm,
         batchId,
         taskIds: targets.taskIds,
-        action,
-        actorLabel: `cli:${userInfo().username} as identity:${actorId}`,
+        actionName: actionType,
+        send,
         concurrency,
         cursorFile,
         onProgress: (done) => bar?.update(done),

@@ -173,7 +173,7 @@ describe('a partly rejected batch', () => {
 
 describe('batch cursor', () => {
   it('resumes an interrupted batch without acting twice', async () => {
-    const { runBatch } = await import('../../runtime/batch-actions.js');
+    const { runBatch, taskActionSender } = await import('../../runtime/batch-actions.js');
     const org = await seedOrganisation(db.orm);
     const policy = await publishPolicy(db.orm, { steps: [step()], revocation: { mode: 'manual' } });
     const handles = await Promise.all([0, 1, 2].map(() => start(taskInput(org, policy))));
@@ -182,11 +182,14 @@ describe('batch cursor', () => {
     const cursorFile = join(await mkdtemp(join(tmpdir(), 'recert-cursor-')), 'batch.json');
     const ids = handles.map((h) => h.workflowId);
     const common = {
-      client: temporal.client,
-      orm: db.orm,
       batchId: 'comment-batch',
-      action: () => ({ type: 'comment' as const, actorId: org.ids.superAdmin, text: 'batch note' }),
-      actorLabel: 'test',
+      actionName: 'comment',
+      send: taskActionSender(
+        temporal.client,
+        db.orm,
+        () => ({ type: 'comment' as const, actorId: org.ids.superAdmin, text: 'batch note' }),
+        { label: 'test' },
+      ),
       concurrency: 2,
       cursorFile,
     };
