@@ -189,11 +189,11 @@ export interface RevocationStateView {
   /** True when a denial needs a comment; unset in revocations started before that rule. */
   denyReasonRequired?: boolean;
   /**
-   * True while a failed removal waits for someone to retry it or confirm it was removed by hand;
-   * revocations that failed before that rule ended instead.
+   * True while a failed removal waits for someone to retry it or confirm it was removed by hand.
+   * Revocations that failed before that rule ended instead.
    */
   awaitingFollowUp?: boolean;
-  /** Who may retry a failed removal or confirm it by hand: the campaign owner and super admins. */
+  /** The campaign owner and super admins, who may retry a failed removal or confirm it by hand. */
   followUpIds?: number[];
   detail?: string;
   log: { at: string; actorId: number | null; event: string; comment?: string }[];

@@ -269,7 +269,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     }
   }
 
-  /** The people a failed removal now waits for, and the flag that lets them act. */
+  /** Marks a failed removal as waiting for a follow-up and returns the people it waits for. */
   function awaitFollowUp(): number[] {
     if (!waitsAfterFailure) return [];
     state.awaitingFollowUp = true;
@@ -287,11 +287,11 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   }
 
   // Attempts count from 1; a retry sends its connector call under a new idempotency key,
-  // because a target that honours the key would otherwise answer with the first failure.
+  // because a target that honours the key would otherwise return the first failure.
   let attempt = 1;
   let approved = false;
 
-  /** One attempt: approval (once), then provisioning, then verification where possible. */
+  /** Runs one attempt: approval (once), then provisioning, then verification where possible. */
   async function removeOnce(): Promise<RevocationResult> {
     const actors = await acts.resolveRevocationActors({
       subject: input.subject,

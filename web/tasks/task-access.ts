@@ -71,7 +71,7 @@ export interface TaskRights {
   repairUnlisted: boolean;
   approveRevocation: boolean;
   markProvisioned: boolean;
-  /** Retry a failed removal, or confirm that someone removed the access by hand. */
+  /** True when the viewer may retry a failed removal or confirm it was removed by hand. */
   followUpRevocation: boolean;
 }
 

@@ -73,7 +73,7 @@ export function ReviewCounts(props: { counts: { open: number; done: number }; hr
   );
 }
 
-/** What the viewer is asked to do, by the removal's status. */
+/** The request to the viewer, by the removal's status. */
 const REMOVAL_WORK: Record<string, string> = {
   pending_approval: ' · approve or deny the removal',
   awaiting_manual: ' · remove the access by hand, then mark it as provisioned',
