@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  ApplicationFailure,
   ServiceError,
   isGrpcCancelledError,
   isGrpcDeadlineError,
@@ -11,6 +12,7 @@ import {
 } from '@temporalio/client';
 import {
   getTaskQuery,
+  INVALID_ACTION_INPUT,
   taskMessages,
   type ActionResult,
   type TaskAction,
@@ -22,7 +24,13 @@ import { withTimeLimit } from './time-limit.js';
 /** The outcome of one action sent to a task, as pages and the CLI report it. */
 export type ActionOutcome =
   | { ok: true; result: ActionResult }
-  | { ok: false; reason: string; kind: 'rejected' | 'not_found' | 'unavailable' };
+  | {
+      ok: false;
+      reason: string;
+      kind: 'rejected' | 'not_found' | 'unavailable';
+      /** True when the input was missing or malformed, rather than forbidden by the state. */
+      invalidInput?: boolean;
+    };
 
 export interface AuditActor {
   /** `identity:<id>`, `cli:<os user>` or similar. */
@@ -93,10 +101,21 @@ export async function sendTaskAction(
   }
 }
 
+/** Reports whether a rejected update's validator blamed the input rather than the state. */
+export function isInvalidInput(error: WorkflowUpdateFailedError): boolean {
+  return error.cause instanceof ApplicationFailure && error.cause.type === INVALID_ACTION_INPUT;
+}
+
 /** Turns a failed update into a rejection or "try later"; rethrows anything else. */
 export function describeFailure(error: unknown): ActionOutcome & { ok: false } {
   if (error instanceof WorkflowUpdateFailedError) {
-    return { ok: false, kind: 'rejected', reason: error.cause?.message ?? error.message };
+    const cause = error.cause;
+    return {
+      ok: false,
+      kind: 'rejected',
+      reason: cause?.message ?? error.message,
+      ...(isInvalidInput(error) ? { invalidInput: true } : {}),
+    };
   }
   if (error instanceof WorkflowNotFoundError) {
     return { ok: false, kind: 'not_found', reason: 'The task is closed or no longer exists.' };

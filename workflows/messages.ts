@@ -4,7 +4,7 @@
  * once whether it was applied). The wire name is the constant's name without its suffix, and
  * every input names its actor by identity id.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RevocationStatus, TaskState } from './task-state.js';
 
 /** Fields every action carries. */
@@ -154,6 +154,22 @@ export const taskMessageDescriptions: Record<TaskActionType, string> = {
 };
 
 export const getTaskQuery = defineQuery<TaskState>('getTask');
+
+/** Failure type of an action whose input is missing or malformed (the web returns 422). */
+export const INVALID_ACTION_INPUT = 'InvalidActionInput';
+/** Failure type of an action the task's state or the actor's role forbids (the web returns 409). */
+export const ACTION_REJECTED = 'ActionRejected';
+
+/** Builds the failure a validator throws for a rejected action, typed by its cause. */
+export function rejectionFailure(rejection: {
+  reason: string;
+  invalidInput?: boolean;
+}): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    rejection.reason,
+    rejection.invalidInput ? INVALID_ACTION_INPUT : ACTION_REJECTED,
+  );
+}
 
 // Revocation child workflow: approval, manual provisioning, and a failed removal's follow-up.
 

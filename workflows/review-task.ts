@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -18,6 +17,7 @@ import type { Activities } from '../activities/index.js';
 import type { TaskNotice } from '../activities/notifications/task-messages.js';
 import {
   getTaskQuery,
+  rejectionFailure,
   revocationProgressSignal,
   taskMessageDescriptions,
   taskMessages,
@@ -131,7 +131,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
       update as typeof taskMessages.certify.update,
       (payload) => {
         const decision = reduce(state, toAction(payload), new Date());
-        if (!decision.ok) throw ApplicationFailure.nonRetryable(decision.reason, 'ActionRejected');
+        if (!decision.ok) throw rejectionFailure(decision);
         apply(decision);
         return actionResult(state);
       },
@@ -140,8 +140,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
         // Validators must stay synchronous: the SDK does not await them.
         validator: (payload) => {
           const decision = reduce(state, toAction(payload), new Date());
-          if (!decision.ok)
-            throw ApplicationFailure.nonRetryable(decision.reason, 'ActionRejected');
+          if (!decision.ok) throw rejectionFailure(decision);
         },
       },
     );

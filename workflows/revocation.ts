@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -17,6 +16,7 @@ import {
   getRevocationQuery,
   markProvisionedSignal,
   markProvisionedUpdate,
+  rejectionFailure,
   retryRevocationSignal,
   retryRevocationUpdate,
   revocationProgressSignal,
@@ -63,51 +63,80 @@ const REVOCATION_DESCRIPTIONS: Record<RevocationAction, string> = {
     'Try a failed removal again, with a new idempotency key. {"actorId", "comment"}; the campaign owner or a super admin of the task.',
 };
 
+/** A rejected approval, denial, confirmation or retry, and whether its input was the cause. */
+export interface RevocationRejection {
+  reason: string;
+  invalidInput?: boolean;
+}
+
 /** Checks a retry or a manual confirmation of a failed removal. */
 function checkFollowUp(
   state: RevocationStateView,
   action: 'markProvisioned' | 'retry',
   input: RevocationDecisionInput,
-): string | undefined {
+): RevocationRejection | undefined {
   if (!state.followUpIds?.includes(input.actorId))
-    return 'Only the campaign owner or a super admin of this task can retry a failed removal or confirm it was removed by hand.';
+    return {
+      reason:
+        'Only the campaign owner or a super admin of this task can retry a failed removal or confirm it was removed by hand.',
+    };
   if (!input.comment?.trim())
-    return action === 'retry'
-      ? 'Give a reason for retrying the removal, such as what was fixed; it is kept as evidence.'
-      : 'Say how the access was removed; the comment is kept as evidence.';
+    return {
+      reason:
+        action === 'retry'
+          ? 'Give a reason for retrying the removal, such as what was fixed; it is kept as evidence.'
+          : 'Say how the access was removed; the comment is kept as evidence.',
+      invalidInput: true,
+    };
   return undefined;
 }
 
 /**
- * Decides whether an approval, denial or "mark as provisioned" is allowed now. Pure, so the
- * update validator, the update handler and the signal handler give the same answer.
+ * Decides whether an approval, denial, "mark as provisioned" or retry is allowed now. Pure, so
+ * the update validator, the update handler and the signal handler give the same answer.
  */
 export function checkRevocationAction(
   state: RevocationStateView,
   action: RevocationAction,
   input: RevocationDecisionInput,
-): string | undefined {
+): RevocationRejection | undefined {
   const actorProblem = actorIdProblem(input.actorId);
-  if (actorProblem) return actorProblem;
+  if (actorProblem) return { reason: actorProblem, invalidInput: true };
   const awaitingFollowUp =
     state.awaitingFollowUp === true && FAILED_STATUSES.includes(state.status);
   if (action === 'retry') {
-    if (!awaitingFollowUp) return `Only a failed removal can be retried (status: ${state.status}).`;
+    if (!awaitingFollowUp)
+      return { reason: `Only a failed removal can be retried (status: ${state.status}).` };
     return checkFollowUp(state, action, input);
   }
   if (action === 'markProvisioned' && awaitingFollowUp) return checkFollowUp(state, action, input);
+  const problem = stageProblem(state, action, input.actorId);
+  if (problem) return { reason: problem };
+  if (action === 'deny' && state.denyReasonRequired && !input.comment?.trim())
+    return {
+      reason:
+        'Give a reason for denying the removal: the access stays, and the reason is kept as evidence.',
+      invalidInput: true,
+    };
+  return undefined;
+}
+
+/** Returns why the removal's stage or the actor's part forbids an approval, denial or confirmation. */
+function stageProblem(
+  state: RevocationStateView,
+  action: 'approve' | 'deny' | 'markProvisioned',
+  actorId: number,
+): string | undefined {
   if (action === 'markProvisioned') {
     if (state.status !== 'awaiting_manual')
       return `The removal is not waiting for manual provisioning (status: ${state.status}).`;
-    if (!state.provisionerIds.includes(input.actorId))
+    if (!state.provisionerIds.includes(actorId))
       return 'Only the people asked to remove this access by hand (the application owners, or the campaign owner when the application has none) can mark it as provisioned.';
     return undefined;
   }
   if (state.status !== 'pending_approval')
     return `The removal is not waiting for approval (status: ${state.status}).`;
-  if (!state.approverIds.includes(input.actorId)) return 'You are not an approver of this removal.';
-  if (action === 'deny' && state.denyReasonRequired && !input.comment?.trim())
-    return 'Give a reason for denying the removal: the access stays, and the reason is kept as evidence.';
+  if (!state.approverIds.includes(actorId)) return 'You are not an approver of this removal.';
   return undefined;
 }
 
@@ -164,7 +193,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
       update,
       (payload) => {
         const problem = checkRevocationAction(state, action, payload);
-        if (problem) throw ApplicationFailure.nonRetryable(problem, 'ActionRejected');
+        if (problem) throw rejectionFailure(problem);
         act(action, payload);
         return state;
       },
@@ -172,7 +201,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
         description,
         validator: (payload) => {
           const problem = checkRevocationAction(state, action, payload);
-          if (problem) throw ApplicationFailure.nonRetryable(problem, 'ActionRejected');
+          if (problem) throw rejectionFailure(problem);
         },
       },
     );
@@ -181,12 +210,16 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
       (payload) => {
         const problem = checkRevocationAction(state, action, payload);
         if (problem) {
-          log.warn('revocation signal rejected', { taskId: input.taskId, action, reason: problem });
+          log.warn('revocation signal rejected', {
+            taskId: input.taskId,
+            action,
+            reason: problem.reason,
+          });
           state.log.push({
             at: new Date().toISOString(),
             actorId: payload.actorId,
             event: `rejected ${action}`,
-            comment: problem,
+            comment: problem.reason,
           });
           return;
         }

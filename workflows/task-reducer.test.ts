@@ -119,6 +119,26 @@ describe('task reducer', () => {
     expect(reduce(state, { type: 'remove', actorId: ids.manager }, now).ok).toBe(true);
   });
 
+  it('marks missing input apart from forbidden actions', () => {
+    const state = {
+      ...task([makeStep({ commentRequired: { certify: true, remove: false } })]),
+      repairReasonRequired: true,
+    };
+    const cases: [TaskAction, boolean][] = [
+      [{ type: 'certify', actorId: ids.manager }, true],
+      [{ type: 'reassign', actorId: ids.manager, toIdentityId: ids.owner, reason: ' ' }, true],
+      [{ type: 'comment', actorId: ids.manager, text: '' }, true],
+      [{ type: 'cancel', actorId: ids.superAdmin, reason: '' }, true],
+      [{ type: 'certify', actorId: ids.outsider, comment: 'ok' }, false],
+      [{ type: 'cancel', actorId: ids.manager, reason: 'duplicate' }, false],
+    ];
+    for (const [action, invalidInput] of cases) {
+      const decision = reduce(state, action, now);
+      expect(decision.ok, action.type).toBe(false);
+      if (!decision.ok) expect(decision.invalidInput === true, decision.reason).toBe(invalidInput);
+    }
+  });
+
   it('rejects a decision made on stale insights', () => {
     const state = { ...task(), insightsVersion: 2 };
     expectRejected(

@@ -19,7 +19,14 @@ export type Effect =
   | { kind: 'refreshInsights' };
 
 export type Decision =
-  { ok: true; state: TaskState; effects: Effect[] } | { ok: false; reason: string };
+  | { ok: true; state: TaskState; effects: Effect[] }
+  | {
+      ok: false;
+      reason: string;
+      /** True when the input is missing or malformed, rather than forbidden by the state. */
+      invalidInput?: boolean;
+    };
+type Rejection = Decision & { ok: false };
 
 const MAX_COMMENT_LENGTH = 4000;
 
@@ -63,8 +70,13 @@ export function canSee(state: TaskState, actorId: number): boolean {
   );
 }
 
-function reject(reason: string): Decision {
+function reject(reason: string): Rejection {
   return { ok: false, reason };
+}
+
+/** Rejects an action whose input is missing or malformed; the web returns 422 for it. */
+function invalid(reason: string): Rejection {
+  return { ok: false, reason, invalidInput: true };
 }
 
 /** Appends a log entry and bumps the state version on a copy of `state`. */
@@ -132,7 +144,32 @@ function advance(state: TaskState, now: Date): { state: TaskState; effects: Effe
   return { state: enterStep(state, next, now), effects: [{ kind: 'resolveStep' }] };
 }
 
-function decisionChecks(state: TaskState, action: TaskAction & { type: 'certify' | 'remove' }) {
+function decisionChecks(
+  state: TaskState,
+  action: TaskAction & { type: 'certify' | 'remove' },
+): Rejection | undefined {
+  const problem = decisionProblem(state, action);
+  if (problem) return reject(problem);
+  const step = currentStep(state);
+  if ((action.comment?.length ?? 0) > MAX_COMMENT_LENGTH) {
+    return invalid(`The comment is longer than ${MAX_COMMENT_LENGTH} characters.`);
+  }
+  if (step?.commentRequired[action.type] && !trimmed(action.comment)) {
+    return invalid(`A comment is required to ${action.type} at step "${step.name}".`);
+  }
+  if (
+    action.seenInsightsVersion !== undefined &&
+    action.seenInsightsVersion < state.insightsVersion
+  ) {
+    return reject(
+      'The insights for this task changed after your page loaded; reload the task and decide again.',
+    );
+  }
+  return undefined;
+}
+
+/** Returns why the state forbids this decision by this actor, if it does. */
+function decisionProblem(state: TaskState, action: TaskAction & { type: 'certify' | 'remove' }) {
   if (state.closed)
     return `The task is already closed (${state.status}); no more decisions are accepted.`;
   if (state.resolvingReviewers) {
@@ -148,18 +185,6 @@ function decisionChecks(state: TaskState, action: TaskAction & { type: 'certify'
   if (!step) return 'The task has no current step.';
   if (action.actorId === state.subject.subjectIdentityId && !step.allowSelfReview) {
     return 'Self-review is not allowed: you cannot decide on your own access.';
-  }
-  if (step.commentRequired[action.type] && !trimmed(action.comment)) {
-    return `A comment is required to ${action.type} at step "${step.name}".`;
-  }
-  if (
-    action.seenInsightsVersion !== undefined &&
-    action.seenInsightsVersion < state.insightsVersion
-  ) {
-    return 'The insights for this task changed after your page loaded; reload the task and decide again.';
-  }
-  if ((action.comment?.length ?? 0) > MAX_COMMENT_LENGTH) {
-    return `The comment is longer than ${MAX_COMMENT_LENGTH} characters.`;
   }
   return undefined;
 }
@@ -191,13 +216,13 @@ function provenance(state: TaskState, decision: 'certify' | 'remove', now: Date)
  */
 export function reduce(state: TaskState, action: TaskAction, now: Date): Decision {
   const actorProblem = actorIdProblem(action.actorId);
-  if (actorProblem) return reject(actorProblem);
+  if (actorProblem) return invalid(actorProblem);
 
   switch (action.type) {
     case 'certify':
     case 'remove': {
       const problem = decisionChecks(state, action);
-      if (problem) return reject(problem);
+      if (problem) return problem;
       const data = provenance(state, action.type, now);
       let next = record(
         state,
@@ -230,7 +255,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         );
       }
       if (!Number.isInteger(action.toIdentityId))
-        return reject('Choose the identity to reassign to.');
+        return invalid('Choose the identity to reassign to.');
       const step = currentStep(state);
       if (action.toIdentityId === state.subject.subjectIdentityId && !step?.allowSelfReview) {
         return reject('A task cannot be reassigned to the person whose access is under review.');
@@ -239,7 +264,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         return reject('The task is already assigned to that identity.');
       }
       const reason = trimmed(action.reason);
-      if (!reason) return reject('Give a reason for the reassignment.');
+      if (!reason) return invalid('Give a reason for the reassignment.');
       const previous = state.assigneeIds.filter((id) => id !== action.toIdentityId);
       let next = record(state, now, 'reassigned', action.actorId, {
         comment: reason,
@@ -266,9 +291,9 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
       if (!canSee(state, action.actorId) && !waitedFor)
         return reject('You cannot comment on a task you cannot see.');
       const text = trimmed(action.text);
-      if (!text) return reject('The comment is empty.');
+      if (!text) return invalid('The comment is empty.');
       if (text.length > MAX_COMMENT_LENGTH)
-        return reject(`The comment is longer than ${MAX_COMMENT_LENGTH} characters.`);
+        return invalid(`The comment is longer than ${MAX_COMMENT_LENGTH} characters.`);
       return {
         ok: true,
         state: record(state, now, 'commented', action.actorId, { comment: text }),
@@ -303,7 +328,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         );
       const reason = trimmed(action.reason);
       if (state.repairReasonRequired && !reason)
-        return reject(
+        return invalid(
           `Give a reason to ${describe(action.type)}; it is kept in the task log as evidence.`,
         );
       if (action.type === 'cancel') {
@@ -329,7 +354,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
         );
       }
       if (action.type === 'changePolicy' && !trimmed(action.policyName)) {
-        return reject('Name the policy to change to.');
+        return invalid('Name the policy to change to.');
       }
       const target =
         action.type === 'hardReset'
@@ -373,7 +398,7 @@ export function reduce(state: TaskState, action: TaskAction, now: Date): Decisio
       }
       if (state.closed) return reject(`The task is already closed (${state.status}).`);
       if (!CAMPAIGN_OUTCOMES.includes(action.outcome))
-        return reject(
+        return invalid(
           `Unknown outcome ${JSON.stringify(action.outcome)}; use ${CAMPAIGN_OUTCOMES.join(', ')}.`,
         );
       const next = record(state, now, 'closed_by_campaign', action.actorId, {

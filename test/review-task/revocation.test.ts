@@ -1,3 +1,4 @@
+import type { ApplicationFailure } from '@temporalio/client';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createScimConnector } from '../../activities/connectors/scim.js';
@@ -86,13 +87,15 @@ function failedRemoval(handle: WorkflowHandle, status = 'failed') {
   );
 }
 
+/** Returns a rejected update's failure as "<type>: <message>". */
 async function rejection(work: Promise<unknown>): Promise<string> {
   const error = await work.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  return (error as WorkflowUpdateFailedError).cause?.message ?? '';
+  const cause = (error as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined;
+  return `${cause?.type}: ${cause?.message}`;
 }
 
 async function outboxSubjects(recipientId: number) {
@@ -243,14 +246,14 @@ describe('revocation', () => {
           args: [{ actorId: org.ids.superAdmin }],
         }),
       ),
-    ).toContain('Say how the access was removed');
+    ).toContain('InvalidActionInput: Say how the access was removed');
     expect(
       await rejection(
         revocation.executeUpdate(markProvisionedUpdate, {
           args: [{ actorId: org.ids.manager, comment: 'done' }],
         }),
       ),
-    ).toContain('Only the campaign owner or a super admin of this task');
+    ).toContain('ActionRejected: Only the campaign owner or a super admin of this task');
 
     await revocation.executeUpdate(markProvisionedUpdate, {
       args: [{ actorId: org.ids.superAdmin, comment: 'Deleted the account in the admin console.' }],
@@ -307,14 +310,14 @@ describe('revocation', () => {
       await rejection(
         revocation.executeUpdate(retryRevocationUpdate, { args: [{ actorId: org.ids.manager }] }),
       ),
-    ).toContain('Only the campaign owner or a super admin of this task');
+    ).toContain('ActionRejected: Only the campaign owner or a super admin of this task');
     expect(
       await rejection(
         revocation.executeUpdate(retryRevocationUpdate, {
           args: [{ actorId: org.ids.campaignAdmin, comment: '  ' }],
         }),
       ),
-    ).toContain('Give a reason for retrying the removal');
+    ).toContain('InvalidActionInput: Give a reason for retrying the removal');
 
     await revocation.executeUpdate(retryRevocationUpdate, {
       args: [{ actorId: org.ids.campaignAdmin, comment: 'The target is back up.' }],

@@ -246,7 +246,8 @@ describe('task actions', () => {
       { toIdentityId: org.ids.fallback, reason: ' ' },
       { htmx: true },
     );
-    expect(noReason.status).toBe(409);
+    // Missing input is a 422, as a missing decision comment is; a forbidden action is a 409.
+    expect(noReason.status).toBe(422);
     expect(await noReason.text()).toContain('Give a reason for the reassignment.');
 
     const reminded = await manager.post(`/tasks/${taskId}/remind`, {}, { htmx: true });
@@ -406,13 +407,14 @@ describe('task actions', () => {
     expect(work.html).toContain('the removal failed: retry it or confirm it was removed by hand');
 
     const bare = await admin.post(`/tasks/${taskId}/revocation`, { kind: 'retry' }, { htmx: true });
+    expect(bare.status).toBe(422);
     expect(await bare.text()).toContain('Give a reason for retrying the removal');
     const byReviewer = await manager.post(
       `/tasks/${taskId}/revocation`,
       { kind: 'retry', comment: 'try again' },
       { htmx: true },
     );
-    expect(byReviewer.status).not.toBe(200);
+    expect(byReviewer.status).toBe(409);
 
     // There is still no owner, so the retry fails again and waits once more.
     const retried = await admin.post(

@@ -172,7 +172,13 @@ export const taskRoutes = new Hono<AppEnv>()
             text: outcome.reason,
           };
       // A row is swapped for every outcome, so a task that vanished meanwhile gets 409, not 404.
-      const status = outcome.ok ? 200 : outcome.kind === 'unavailable' ? 503 : 409;
+      const status = outcome.ok
+        ? 200
+        : outcome.kind === 'unavailable'
+          ? 503
+          : outcome.invalidInput
+            ? 422
+            : 409;
       return renderRowOutcome(c, user, id, rowOutcome, status);
     }
     const fresh = (await loadTask(c.get('deps'), user, id)) ?? loaded;

@@ -3,7 +3,12 @@
  * workflow's own reducer against the state just read, and then again by the workflow's update
  * validator, so a bug in one layer is not enough to let it through.
  */
-import { recordAudit, sendTaskAction, type ActionOutcome } from '../../runtime/task-client.js';
+import {
+  isInvalidInput,
+  recordAudit,
+  sendTaskAction,
+  type ActionOutcome,
+} from '../../runtime/task-client.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   approveRevocationUpdate,
@@ -93,7 +98,12 @@ export async function performTaskAction(
       reason: check.reason,
       detail: { checkedBy: 'web' },
     });
-    return { ok: false, kind: 'rejected', reason: check.reason };
+    return {
+      ok: false,
+      kind: 'rejected',
+      reason: check.reason,
+      ...(check.invalidInput ? { invalidInput: true } : {}),
+    };
   }
   return sendWithDeadline(deps, user, loaded.view.id, action, requestId);
 }
@@ -118,7 +128,10 @@ export async function performRevocationAction(
   kind: RevocationActionKind,
   comment: string | undefined,
   requestId: string,
-): Promise<{ ok: true } | { ok: false; kind: 'rejected' | 'unavailable'; reason: string }> {
+): Promise<
+  | { ok: true }
+  | { ok: false; kind: 'rejected' | 'unavailable'; reason: string; invalidInput?: boolean }
+> {
   const workflowId = loaded.state?.revocation?.workflowId;
   if (!loaded.state || !workflowId || !loaded.revocation) {
     return { ok: false, kind: 'unavailable', reason: UNAVAILABLE };
@@ -137,8 +150,8 @@ export async function performRevocationAction(
 
   const problem = checkRevocationAction(loaded.revocation, kind, input);
   if (problem) {
-    await audit('rejected', problem);
-    return { ok: false, kind: 'rejected', reason: problem };
+    await audit('rejected', problem.reason);
+    return { ok: false, kind: 'rejected', ...problem };
   }
   try {
     await deps.temporal.withDeadline(Date.now() + deps.taskActionTimeoutMs, () =>
@@ -151,7 +164,12 @@ export async function performRevocationAction(
     const reason = rejected ? (error.cause?.message ?? error.message) : UNAVAILABLE;
     if (!rejected) deps.log.warn({ err: error, workflowId }, 'revocation update failed');
     await audit('rejected', reason);
-    return { ok: false, kind: rejected ? 'rejected' : 'unavailable', reason };
+    return {
+      ok: false,
+      kind: rejected ? 'rejected' : 'unavailable',
+      reason,
+      ...(rejected && isInvalidInput(error) ? { invalidInput: true } : {}),
+    };
   }
   await audit('ok', comment);
   return { ok: true };

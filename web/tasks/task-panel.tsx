@@ -55,9 +55,17 @@ export async function renderTaskPanel(
   );
 }
 
-/** Maps an action's outcome to an HTTP status; htmx swaps 409, 422 and 503 in place. */
-export function outcomeStatus(outcome: { ok: boolean; kind?: string }): ContentfulStatusCode {
+/**
+ * Maps an action's outcome to an HTTP status: 422 for missing or malformed input, 409 for an
+ * action the task's state forbids. htmx swaps 409, 422 and 503 in place.
+ */
+export function outcomeStatus(outcome: {
+  ok: boolean;
+  kind?: string;
+  invalidInput?: boolean;
+}): ContentfulStatusCode {
   if (outcome.ok) return 200;
+  if (outcome.invalidInput) return 422;
   if (outcome.kind === 'unavailable') return 503;
   if (outcome.kind === 'not_found') return 404;
   return 409;
