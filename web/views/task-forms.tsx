@@ -191,7 +191,7 @@ const REVOCATION_STATUS_TEXT: Record<string, string> = {
   revoked: 'removed',
   verified: 'removed and verified',
   verification_failed: 'removed, but the check afterwards still finds the access',
-  failed: 'failed',
+  failed: 'failed, the access may still be there',
 };
 
 /** Returns a revocation status in words, followed by its code for searching the docs and logs. */
