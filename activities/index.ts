@@ -12,6 +12,10 @@ import { PermanentConnectorError, type RevocationTarget } from './connectors/typ
 import { refreshGrantInsights } from './insights/index.js';
 import type { Notifier } from './notifications/notifier.js';
 import {
+  sendRemovalReminders,
+  type RemovalReminderInput,
+} from './notifications/removal-reminders.js';
+import {
   notifyTask,
   sendReminderDigests,
   type NotifyTaskInput,
@@ -93,6 +97,10 @@ export function createActivities(deps: ActivityDeps) {
 
     async sendReminderDigests(input: ReminderInput): Promise<number> {
       return sendReminderDigests(em(), notifier(), input);
+    },
+
+    async sendRemovalReminders(input: RemovalReminderInput): Promise<number> {
+      return sendRemovalReminders(em(), notifier(), input);
     },
 
     /**

@@ -44,12 +44,14 @@ const revocation = z.discriminatedUnion('mode', [
   z.object({
     mode: z.literal('automatic'),
     connector: z.string().min(1, 'name a configured connector'),
+    remindEvery: duration.optional(),
   }),
-  z.object({ mode: z.literal('manual') }),
+  z.object({ mode: z.literal('manual'), remindEvery: duration.optional() }),
   z.object({
     mode: z.literal('approval'),
     approverEmails: z.array(email).min(1, 'list at least one approver'),
     then: provisioning,
+    remindEvery: duration.optional(),
   }),
 ]);
 

@@ -39,7 +39,7 @@ export interface PolicyStep {
 }
 
 /** What happens after a remove decision. */
-export type RevocationPolicy =
+export type RevocationPolicy = (
   | { mode: 'automatic'; connector: string }
   | { mode: 'manual' }
   | {
@@ -47,7 +47,14 @@ export type RevocationPolicy =
       approverEmails: string[];
       /** How the removal is carried out once approved. */
       then: { mode: 'automatic'; connector: string } | { mode: 'manual' };
-    };
+    }
+) & {
+  /**
+   * Reminder cadence while the removal waits for people (approvers, the people who remove by
+   * hand, or the follow-up of a failure); omit for no reminders.
+   */
+  remindEvery?: string;
+};
 
 /** The content of one published policy version. */
 export interface PolicyDefinition {

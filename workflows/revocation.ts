@@ -23,7 +23,7 @@ import {
   type RevocationDecisionInput,
   type RevocationStateView,
 } from './messages.js';
-import type { RevocationPolicy } from './policy.js';
+import { durationMs, type RevocationPolicy } from './policy.js';
 import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-state.js';
 
 /** Patch id of the change that notifies the campaign owner when verification finds the access. */
@@ -93,7 +93,7 @@ function checkFollowUp(
 
 /**
  * Decides whether an approval, denial, "mark as provisioned" or retry is allowed now. Pure, so
- * the update validator, the update handler and the signal handler give the same answer.
+ * the update validator, the update handler and the signal handler return the same result.
  */
 export function checkRevocationAction(
   state: RevocationStateView,
@@ -302,6 +302,36 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     }
   }
 
+  /**
+   * Waits until `done` holds, reminding `recipientIds` on the policy's cadence meanwhile. A
+   * policy without `remindEvery` waits without timers, as revocations did before reminders.
+   */
+  async function waitFor(done: () => boolean, recipientIds: number[]) {
+    const cadenceMs = input.revocation.remindEvery ? durationMs(input.revocation.remindEvery) : 0;
+    if (cadenceMs <= 0 || recipientIds.length === 0) return condition(done);
+    while (!(await condition(done, cadenceMs))) {
+      try {
+        await acts.sendRemovalReminders({
+          taskId: input.taskId,
+          recipientIds,
+          cadenceMs,
+          atMs: Date.now(),
+        });
+        state.log.push({
+          at: new Date().toISOString(),
+          actorId: null,
+          event: 'reminded',
+          comment: `Reminder sent to identities ${recipientIds.join(', ')}.`,
+        });
+      } catch (error) {
+        log.error('removal reminder failed after retries', {
+          taskId: input.taskId,
+          error: String(error),
+        });
+      }
+    }
+  }
+
   /** Marks a failed removal as waiting for a follow-up and returns the people it waits for. */
   function awaitFollowUp(): number[] {
     if (!waitsAfterFailure) return [];
@@ -342,7 +372,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
           return fail('No active approver matches the policy’s approver emails.');
         await moveTo('pending_approval', undefined, null, undefined, actors.approverIds);
         await notify('revocation_approval', actors.approverIds);
-        await condition(() => decision === 'approve' || decision === 'deny');
+        await waitFor(() => decision === 'approve' || decision === 'deny', actors.approverIds);
         const last = state.log.at(-1);
         if (decision === 'deny') {
           await moveTo(
@@ -370,7 +400,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
         : undefined;
       await moveTo('awaiting_manual', ownerNote, null, undefined, actors.provisionerIds);
       await notify('manual_provisioning', actors.provisionerIds, ownerNote);
-      await condition(() => decision === 'markProvisioned');
+      await waitFor(() => decision === 'markProvisioned', actors.provisionerIds);
       const last = state.log.at(-1);
       await moveTo('revoked', 'Marked as provisioned.', last?.actorId ?? null, last?.comment);
       return { status: 'revoked', detail: state.detail };
@@ -427,7 +457,10 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   for (;;) {
     const outcome = await removeOnce();
     if (!state.awaitingFollowUp) return outcome;
-    await condition(() => decision === 'retry' || decision === 'markProvisioned');
+    await waitFor(
+      () => decision === 'retry' || decision === 'markProvisioned',
+      state.followUpIds ?? [],
+    );
     const followUp = decision;
     decision = undefined;
     state.awaitingFollowUp = false;

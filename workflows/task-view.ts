@@ -117,3 +117,17 @@ export function projectionInput(state: TaskState, sinceSeq: number): ProjectionI
     entries: state.log.filter((entry) => entry.seq > sinceSeq),
   };
 }
+
+/** The request to the people a removal waits for, by its status, as lists and reminders word it. */
+const REMOVAL_REQUESTS: Record<string, string> = {
+  pending_approval: 'approve or deny the removal',
+  awaiting_manual: 'remove the access by hand, then mark it as provisioned',
+  failed: 'the removal failed: retry it or confirm it was removed by hand',
+  verification_failed:
+    'the access is still there after the removal: retry it or confirm it was removed by hand',
+};
+
+/** Returns what a removal in `status` asks of the people it waits for. */
+export function removalRequest(status: string): string {
+  return REMOVAL_REQUESTS[status] ?? status;
+}

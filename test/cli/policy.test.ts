@@ -62,7 +62,7 @@ describe('recert policy publish', () => {
       '    due: 7d',
       '  - name: Second review',
       '    due: 7d',
-      'revocation: { mode: manual }',
+      'revocation: { mode: manual, remindEvery: weekly }',
     ]);
 
     const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
@@ -71,6 +71,9 @@ describe('recert policy publish', () => {
       `${file}: steps.0.reviewer.kind: unknown value "boss"; use one of manager, application_owner`,
     );
     expect(result.stderr).toContain(`${file}: steps.1.reviewer: missing; add this section`);
+    expect(result.stderr).toContain(
+      `${file}: revocation.remindEvery: expected a duration such as 30s, 15m, 4h, 7d or 2w`,
+    );
     expect(result.stdout).toBe('');
   });
 

@@ -142,6 +142,33 @@ describe('revocation', () => {
     await recordHistory(revocation, 'remove-with-approval-revocation');
   });
 
+  it('reminds approvers until they decide', async () => {
+    const org = await seedOrganisation(db.orm);
+    const { handle, revocation } = await removedTask(org, {
+      mode: 'approval',
+      approverEmails: [org.emails.approver],
+      then: { mode: 'automatic', connector: 'hook' },
+      remindEvery: '1s',
+    });
+    const reminders = async () =>
+      (await outboxMessages(db.orm, org.ids.approver)).filter((m) =>
+        m.subject.startsWith('Reminder: 1 removal waiting for you'),
+      );
+    const sent = await eventually(reminders, (rows) => rows.length >= 2, {
+      what: 'two reminder windows',
+    });
+    expect(sent[0]!.body).toContain('approve or deny the removal');
+    expect(sent[0]!.body).toContain(`/tasks/${encodeURIComponent(handle.workflowId)}`);
+
+    await revocation.executeUpdate(approveRevocationUpdate, {
+      args: [{ actorId: org.ids.approver, comment: 'agreed' }],
+    });
+    expect((await handle.result()).revocation?.status).toBe('revoked');
+    const log = (await revocation.query(getRevocationQuery)).log.map((e) => e.event);
+    expect(log.filter((event) => event === 'reminded').length).toBeGreaterThanOrEqual(2);
+    expect(log.slice(log.indexOf('approve'))).not.toContain('reminded');
+  });
+
   it('keeps the access when the removal is denied', async () => {
     const org = await seedOrganisation(db.orm);
     const { handle, revocation } = await removedTask(org, {

@@ -11,6 +11,7 @@ import { policyStep } from '../tasks/policy-steps.js';
 import { CsrfField, Pagination, Time, urlWith } from './components.js';
 import { renderMarkdown } from './markdown.js';
 import { TaskRow } from './task-row.js';
+import { removalRequest } from '../../workflows/task-view.js';
 
 export const VIEW_LABELS: Record<ReviewView, string> = {
   by_application: 'By application',
@@ -73,15 +74,6 @@ export function ReviewCounts(props: { counts: { open: number; done: number }; hr
   );
 }
 
-/** The request to the viewer, by the removal's status. */
-const REMOVAL_WORK: Record<string, string> = {
-  pending_approval: ' · approve or deny the removal',
-  awaiting_manual: ' · remove the access by hand, then mark it as provisioned',
-  failed: ' · the removal failed: retry it or confirm it was removed by hand',
-  verification_failed:
-    ' · the access is still there after the removal: retry it or confirm it was removed by hand',
-};
-
 /** Removals waiting for the viewer, each linking to the task page where they act. */
 function RemovalList(props: { removals: RemovalWork[] }) {
   if (props.removals.length === 0) return null;
@@ -92,7 +84,7 @@ function RemovalList(props: { removals: RemovalWork[] }) {
         {props.removals.map((removal) => (
           <li>
             <a href={`/tasks/${encodeURIComponent(removal.taskId)}`}>{removal.summary}</a>
-            {REMOVAL_WORK[removal.status] ?? REMOVAL_WORK.awaiting_manual}
+            {` · ${removalRequest(removal.status)}`}
             {' · since '}
             <Time value={removal.since} />
           </li>
