@@ -2,24 +2,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { createWebhookConnector } from '../../activities/connectors/webhook.js';
 import { removeUpdate } from '../../workflows/messages.js';
 import { recert } from '../support/cli.js';
-import { useFakeWebhook } from '../support/fake-webhook.js';
+import { connectorFor, useFakeWebhook } from '../support/fake-webhook.js';
 import { publishPolicy, seedOrganisation, step, taskInput } from '../support/fixtures.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
 
 const webhook = useFakeWebhook();
 const { db, temporal, start, until } = useReviewHarness({
-  connectors: () => [
-    createWebhookConnector({
-      name: 'hook',
-      url: webhook.url,
-      secret: webhook.secret,
-      allowlist: ['127.0.0.1'],
-    }),
-  ],
+  connectors: () => [connectorFor(webhook)],
 });
 
 describe('recert tasks retry-removals', () => {

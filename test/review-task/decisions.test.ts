@@ -1,9 +1,8 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { createWebhookConnector } from '../../activities/connectors/webhook.js';
 import { certifyUpdate, getTaskQuery, removeUpdate } from '../../workflows/messages.js';
 import { publishPolicy, seedOrganisation, step, taskInput } from '../support/fixtures.js';
-import { useFakeWebhook } from '../support/fake-webhook.js';
+import { connectorFor, useFakeWebhook } from '../support/fake-webhook.js';
 import { recordHistory } from '../support/histories.js';
 import { useReviewHarness } from '../support/review-harness.js';
 import { eventually } from '../support/temporal.js';
@@ -11,14 +10,7 @@ import { taskSearchAttributeKeys } from '../../workflows/search-attributes.js';
 
 const webhook = useFakeWebhook();
 const { db, start, until } = useReviewHarness({
-  connectors: () => [
-    createWebhookConnector({
-      name: 'hook',
-      url: webhook.url,
-      secret: webhook.secret,
-      allowlist: ['127.0.0.1'],
-    }),
-  ],
+  connectors: () => [connectorFor(webhook)],
 });
 
 async function twoStepPolicy(

@@ -18,7 +18,7 @@ import { readRevocationAttempt } from '../../web/tasks/task-access.js';
 import type { RevocationPolicy } from '../../workflows/policy.js';
 import type { ReviewTaskInput } from '../../workflows/task-state.js';
 import { useFakeScim } from '../support/fake-scim.js';
-import { useFakeWebhook } from '../support/fake-webhook.js';
+import { connectorFor, useFakeWebhook } from '../support/fake-webhook.js';
 import {
   outboxMessages,
   publishPolicy,
@@ -35,12 +35,7 @@ const webhook = useFakeWebhook();
 const scim = useFakeScim();
 const { db, temporal, start, until } = useReviewHarness({
   connectors: () => [
-    createWebhookConnector({
-      name: 'hook',
-      url: webhook.url,
-      secret: webhook.secret,
-      allowlist: ['127.0.0.1'],
-    }),
+    connectorFor(webhook),
     createWebhookConnector({
       name: 'outside',
       url: webhook.url,

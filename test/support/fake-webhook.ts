@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll } from 'vitest';
-import { signWebhook } from '../../activities/connectors/webhook.js';
+import { createWebhookConnector, signWebhook } from '../../activities/connectors/webhook.js';
+import type { Connector } from '../../activities/connectors/types.js';
 
 /** A revocation receiver on loopback that checks signatures and applies each key once. */
 export interface FakeWebhook {
@@ -16,6 +17,16 @@ export interface FakeWebhook {
   failAlways(status: number): void;
   /** Delay every answer by this many milliseconds (0 turns it off). */
   delayMs: number;
+}
+
+/** Builds the webhook connector `name` that sends to `hook`, allowed to reach loopback only. */
+export function connectorFor(hook: FakeWebhook, name = 'hook'): Connector {
+  return createWebhookConnector({
+    name,
+    url: hook.url,
+    secret: hook.secret,
+    allowlist: ['127.0.0.1'],
+  });
 }
 
 export function useFakeWebhook(): FakeWebhook {
