@@ -202,10 +202,15 @@ export async function readTask(
   }
 }
 
+/** Revocation statuses in which the removal only waits for people, with no call in flight. */
+const REMOVAL_WAITING = ['pending_approval', 'awaiting_manual', 'failed', 'verification_failed'];
+
 /**
  * Deletes a task: terminates its run, deletes the execution from Temporal, deletes its
  * projection row, and records the deletion in the audit log. The task log in `task_event`
- * is append-only and stays as evidence.
+ * is append-only and stays as evidence. A removal that only waits for people is stopped too,
+ * because no page or list leads to it once its task is gone. A removal with a connector call in flight
+ * runs to its end, like any removal whose task closes.
  */
 export async function deleteTask(
   client: Client,
@@ -214,6 +219,14 @@ export async function deleteTask(
   options: { actor: AuditActor; reason: string; namespace: string },
 ): Promise<void> {
   const handle = client.workflow.getHandle(taskId);
+  const [row] = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ revocation_status: string | null }[]>(
+      'select revocation_status from review_task where id = ?',
+      [taskId],
+    );
+  const stopRemoval = REMOVAL_WAITING.includes(row?.revocation_status ?? '');
   try {
     await handle.terminate(`Deleted by ${options.actor.label}: ${options.reason}`);
   } catch (error) {
@@ -230,6 +243,19 @@ export async function deleteTask(
     });
   } catch (error) {
     if (!/not found/i.test((error as Error).message)) throw error;
+  }
+  if (stopRemoval) {
+    try {
+      await client.workflow
+        .getHandle(`${taskId}/revocation`)
+        .terminate(`Its task was deleted by ${options.actor.label}: ${options.reason}`);
+    } catch (error) {
+      if (
+        !(error instanceof WorkflowNotFoundError) &&
+        !/already completed/i.test((error as Error).message)
+      )
+        throw error;
+    }
   }
   // The row is deleted and the task log gains a last entry with the actor and reason, so
   // campaign counts and evidence show the task as deleted instead of as never started.
@@ -253,7 +279,10 @@ export async function deleteTask(
         taskId,
         actorId ? Number(actorId) : null,
         options.reason,
-        JSON.stringify({ actor: options.actor.label }),
+        JSON.stringify({
+          actor: options.actor.label,
+          ...(stopRemoval ? { removalStopped: row!.revocation_status } : {}),
+        }),
         taskId,
       ],
     );

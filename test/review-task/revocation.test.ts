@@ -14,6 +14,7 @@ import {
 } from '../../workflows/messages.js';
 import { pino } from 'pino';
 import type { AppDeps } from '../../web/deps.js';
+import { deleteTask } from '../../runtime/task-client.js';
 import { readRevocationAttempt } from '../../web/tasks/task-access.js';
 import type { RevocationPolicy } from '../../workflows/policy.js';
 import type { ReviewTaskInput } from '../../workflows/task-state.js';
@@ -162,6 +163,36 @@ describe('revocation', () => {
     const log = (await revocation.query(getRevocationQuery)).log.map((e) => e.event);
     expect(log.filter((event) => event === 'reminded').length).toBeGreaterThanOrEqual(2);
     expect(log.slice(log.indexOf('approve'))).not.toContain('reminded');
+  });
+
+  it('stops a waiting removal when its task is deleted', async () => {
+    const org = await seedOrganisation(db.orm);
+    const { handle, revocation } = await removedTask(org, {
+      mode: 'approval',
+      approverEmails: [org.emails.approver],
+      then: { mode: 'manual' },
+    });
+    const connection = db.orm.em.fork().getConnection();
+    await eventually(
+      () =>
+        connection.execute<{ revocation_status: string }[]>(
+          'select revocation_status from review_task where id = ?',
+          [handle.workflowId],
+        ),
+      (rows) => rows[0]?.revocation_status === 'pending_approval',
+      { what: 'the pending approval in the projection' },
+    );
+    await deleteTask(temporal.client, db.orm, handle.workflowId, {
+      actor: { label: 'cli:test' },
+      reason: 'imported twice',
+      namespace: 'default',
+    });
+    expect((await revocation.describe()).status.name).toBe('TERMINATED');
+    const [deleted] = await connection.execute<{ data: Record<string, unknown> }[]>(
+      `select data from task_event where task_id = ? and type = 'deleted'`,
+      [handle.workflowId],
+    );
+    expect(deleted?.data).toMatchObject({ removalStopped: 'pending_approval' });
   });
 
   it('keeps the access when the removal is denied', async () => {
