@@ -209,8 +209,8 @@ const REMOVAL_WAITING = ['pending_approval', 'awaiting_manual', 'failed', 'verif
  * Deletes a task: terminates its run, deletes the execution from Temporal, deletes its
  * projection row, and records the deletion in the audit log. The task log in `task_event`
  * is append-only and stays as evidence. A removal that only waits for people is stopped too,
- * because no page or list leads to it once its task is gone. A removal with a connector call in flight
- * runs to its end, like any removal whose task closes.
+ * because no page or list leads to it once its task is gone. A removal with a connector call
+ * in flight runs to its end, like any removal whose task closes.
  */
 export async function deleteTask(
   client: Client,
