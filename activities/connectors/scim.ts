@@ -66,7 +66,9 @@ export function createScimConnector(config: ScimConnectorConfig): Connector {
       if (!response.ok) {
         const message = `SCIM PATCH ${url.pathname} failed with ${response.status}: ${(await response.text()).slice(0, 300)}`;
         throw isPermanentStatus(response.status)
-          ? new PermanentConnectorError(`${message} Retrying the same request cannot succeed.`)
+          ? new PermanentConnectorError(
+              `${message} Sending the same request again cannot succeed: fix the cause, then retry the removal.`,
+            )
           : new Error(message);
       }
       return {

@@ -49,7 +49,9 @@ export function createWebhookConnector(config: WebhookConnectorConfig): Connecto
       if (!response.ok) {
         const message = `Webhook ${url.host} responded ${response.status}: ${(await response.text()).slice(0, 300)}`;
         throw isPermanentStatus(response.status)
-          ? new PermanentConnectorError(`${message} Retrying the same request cannot succeed.`)
+          ? new PermanentConnectorError(
+              `${message} Sending the same request again cannot succeed: fix the cause, then retry the removal.`,
+            )
           : new Error(message);
       }
       return { detail: `Webhook ${url.host} accepted the revocation (${response.status})` };

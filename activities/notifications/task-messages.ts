@@ -75,7 +75,7 @@ function compose(input: NotifyTaskInput, link: string): { subject: string; text:
     case 'revocation_failed':
       return {
         subject: `Revocation failed: ${grant}`,
-        text: `Recert could not remove ${grant}${campaign}: ${input.detail ?? 'unknown error'}.\nThe task shows the failure and lets you retry the removal or confirm that it was removed by hand: ${link}`,
+        text: `Recert could not remove ${grant}${campaign}: ${(input.detail ?? 'unknown error').replace(/\.$/, '')}.\nThe task shows the failure and lets you retry the removal or confirm that it was removed by hand: ${link}`,
       };
   }
 }

@@ -427,7 +427,9 @@ describe('revocation', () => {
       const { handle } = await removedTask(org, { mode: 'automatic', connector: 'hook' });
       const failed = await failedRemoval(handle);
       expect(failed.revocation?.detail).toContain('responded 400');
-      expect(failed.revocation?.detail).toContain('Retrying the same request cannot succeed.');
+      expect(failed.revocation?.detail).toContain(
+        'Sending the same request again cannot succeed: fix the cause, then retry the removal.',
+      );
       const key = `revoke:${handle.workflowId}`;
       expect(webhook.requests.filter((r) => r.key === key)).toHaveLength(1);
     } finally {

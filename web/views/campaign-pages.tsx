@@ -133,7 +133,7 @@ export function PreviewPage(props: { preview: CampaignPreview; csrfToken: string
       <p>
         {`Snapshot taken `}
         <Time value={c.snapshotAt} />
-        {`: ${p.total} grants (${p.direct} direct, ${p.inherited} inherited). Reviewers found by the policy's rule for ${p.viaRule}, by its fallback for ${p.viaFallback}; ${p.unassigned} have no reviewer. Nobody has been notified yet.`}
+        {`: ${p.total} grants (${p.direct} direct, ${p.inherited} inherited). Reviewers found by the policy's rule for ${p.viaRule}, by its fallback for ${p.viaFallback}; ${p.unassigned === 1 ? '1 has' : `${p.unassigned} have`} no reviewer. Nobody has been notified yet.`}
       </p>
       {c.status === 'draft' ? (
         <div class="buttons">
