@@ -1,20 +1,35 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { assertAllowed } from './safe-fetch.js';
 import { createScimConnector } from './scim.js';
 import { createWebhookConnector } from './webhook.js';
 import { PermanentConnectorError, type Connector } from './types.js';
 
-const fileSchema = z.object({
+// Strict objects: a misspelt or unsupported key (a retry setting, say) is an error at start
+// rather than a setting that silently does nothing.
+const fileSchema = z.strictObject({
   /** Hosts connectors may call; nothing else is reachable. */
   allowlist: z.array(z.string().min(1)).default([]),
   connectors: z
     .record(
       z.string(),
-      z.discriminatedUnion('type', [
-        z.object({ type: z.literal('scim'), baseUrl: z.url(), tokenEnv: z.string().min(1) }),
-        z.object({ type: z.literal('webhook'), url: z.url(), secretEnv: z.string().min(1) }),
-      ]),
+      z.discriminatedUnion(
+        'type',
+        [
+          z.strictObject({
+            type: z.literal('scim'),
+            baseUrl: z.url(),
+            tokenEnv: z.string().min(1),
+          }),
+          z.strictObject({
+            type: z.literal('webhook'),
+            url: z.url(),
+            secretEnv: z.string().min(1),
+          }),
+        ],
+        { error: 'expected "type: scim" or "type: webhook"' },
+      ),
     )
     .default({}),
 });
@@ -55,6 +70,18 @@ async function readConnectorFile(file: string): Promise<z.infer<typeof fileSchem
     );
     throw new Error(`Invalid connector configuration:\n${problems.join('\n')}`);
   }
+  // Targets outside the allowlist would fail every removal, so they fail the start instead.
+  const outside: string[] = [];
+  for (const [name, spec] of Object.entries(parsed.data.connectors)) {
+    const field = spec.type === 'scim' ? 'baseUrl' : 'url';
+    try {
+      assertAllowed(new URL(spec.type === 'scim' ? spec.baseUrl : spec.url), parsed.data.allowlist);
+    } catch (error) {
+      outside.push(`${file}: connectors.${name}.${field}: ${(error as Error).message}`);
+    }
+  }
+  if (outside.length > 0)
+    throw new Error(`Invalid connector configuration:\n${outside.join('\n')}`);
   return parsed.data;
 }
 

@@ -89,7 +89,7 @@ describe('recert policy publish', () => {
     const connectors = join(dirname(file), 'connectors.yaml');
     await writeFile(
       connectors,
-      'connectors:\n  github-scim: { type: scim, baseUrl: "http://127.0.0.1:1/scim/v2", tokenEnv: GITHUB_SCIM_TOKEN }\n',
+      'allowlist: ["127.0.0.1:1"]\nconnectors:\n  github-scim: { type: scim, baseUrl: "http://127.0.0.1:1/scim/v2", tokenEnv: GITHUB_SCIM_TOKEN }\n',
     );
 
     const unchecked = await recert(['policy', 'publish', file, '--dry-run'], {
@@ -120,7 +120,42 @@ describe('recert policy publish', () => {
     expect(unreadable.stderr).toContain(
       'RECERT_CONNECTORS could not be checked: Invalid connector configuration',
     );
-    expect(unreadable.stderr).toContain(`${invalid}: connectors.okta-scim.type`);
+    expect(unreadable.stderr).toContain(
+      `${invalid}: connectors.okta-scim.type: expected "type: scim" or "type: webhook"`,
+    );
+
+    // An unsupported key and a target outside the allowlist are errors, not silent defaults.
+    await writeFile(
+      invalid,
+      [
+        'allowlist: ["127.0.0.1:1"]',
+        'connectors:',
+        '  erp: { type: webhook, url: "http://127.0.0.1:9999/revoke", secretEnv: ERP_SECRET, maxAttempts: 3 }',
+        '  okta-scim: { type: scim, baseUrl: "http://127.0.0.1:9999/scim/v2", tokenEnv: OKTA_TOKEN }',
+        '',
+      ].join('\n'),
+    );
+    const strict = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: invalid,
+    });
+    expect(strict.stderr).toContain(`${invalid}: connectors.erp: Unrecognized key: "maxAttempts"`);
+    await writeFile(
+      invalid,
+      [
+        'allowlist: ["127.0.0.1:1"]',
+        'connectors:',
+        '  okta-scim: { type: scim, baseUrl: "http://127.0.0.1:9999/scim/v2", tokenEnv: OKTA_TOKEN }',
+        '',
+      ].join('\n'),
+    );
+    const outside = await recert(['policy', 'publish', file, '--dry-run'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: invalid,
+    });
+    expect(outside.stderr).toContain(
+      `${invalid}: connectors.okta-scim.baseUrl: Connector target 127.0.0.1:9999 is not on the connector allowlist`,
+    );
   });
 
   it('exits 1 on a missing file', { timeout: 60_000 }, async () => {
