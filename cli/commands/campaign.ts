@@ -255,7 +255,7 @@ function describeProgress(progress: CampaignProgress): string {
     describeCampaign(progress.campaign),
     '',
     `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled${progress.deleted ? `, ${progress.deleted} deleted` : ''}`,
-    `Overdue: ${progress.overdue}; failed revocations: ${progress.failedRevocations}`,
+    `Overdue: ${progress.overdue}; removals in progress: ${progress.removalsInProgress}; failed revocations: ${progress.failedRevocations}`,
     '',
     'Per application (open / certified / removed / expired):',
     ...progress.byApplication.map(
@@ -488,6 +488,7 @@ export async function run(args: string[]): Promise<number> {
                   `  ${row.applicationName}: certify ${row.certify}, remove ${row.remove}, leave open ${row.leaveOpen}`,
               ),
               ...plan.warnings.map((warning) => `WARNING: ${warning.message}`),
+              ...(plan.unfinishedRemovals ? [`NOTE: ${plan.unfinishedRemovals.message}`] : []),
               ...(tasks ?? []).map(
                 (task) =>
                   `  ${task.outcome.padEnd(10)} ${task.taskId}  ${task.subjectName} · ${task.applicationName} · ${task.resourceName}`,

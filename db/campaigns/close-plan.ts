@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NoResponseRule } from './campaign-schema.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 import { TASK_DELETED_SQL } from './deleted-tasks.js';
+import { REMOVAL_IN_PROGRESS_SQL } from './progress.js';
 
 /** The effect of closing on one task that is still open. */
 export type CloseOutcome = 'certify' | 'remove' | 'leave_open';
@@ -82,6 +83,11 @@ export interface ClosePlan {
     leaveOpen: number;
   }[];
   warnings: RemovalWarning[];
+  /**
+   * Set when removals decided earlier have not finished or have failed: closing does not stop
+   * them, and the evidence shows each one's status at the time of the export.
+   */
+  unfinishedRemovals?: { inProgress: number; failed: number; message: string };
 }
 
 /**
@@ -142,6 +148,15 @@ export async function planClose(
     [campaignId, campaignId],
   );
 
+  const [removals] = await db.execute<{ in_progress: string; failed: string }[]>(
+    `select count(*) filter (where revocation_status in ${REMOVAL_IN_PROGRESS_SQL}) as in_progress,
+            count(*) filter (where revocation_status in ('failed', 'verification_failed')) as failed
+       from review_task where campaign_id = ?`,
+    [campaignId],
+  );
+  const inProgress = Number(removals?.in_progress ?? 0);
+  const failed = Number(removals?.failed ?? 0);
+
   const rows = byApplication.map((row) => ({
     applicationId: row.application_id,
     applicationName: row.application_name,
@@ -168,7 +183,28 @@ export async function planClose(
       currentGrants: Number(row.current),
       message: `Closing would remove every grant of ${row.resource_name} in ${row.application_name} (${Number(row.planned)} by this rule, ${Number(row.removed)} already removed by reviewers, ${Number(row.current)} current grants).`,
     })),
+    ...(inProgress + failed > 0
+      ? {
+          unfinishedRemovals: {
+            inProgress,
+            failed,
+            message: `Earlier decisions left ${unfinishedParts(inProgress, failed)}. Closing does not stop them: they carry on after the close, and an evidence export shows each one's status at the time of the export.`,
+          },
+        }
+      : {}),
   };
+}
+
+/** Words the counts of unfinished and failed removals, leaving out a zero. */
+function unfinishedParts(inProgress: number, failed: number): string {
+  const parts: string[] = [];
+  if (inProgress > 0)
+    parts.push(`${inProgress} removal${inProgress === 1 ? '' : 's'} still in progress`);
+  if (failed > 0)
+    parts.push(
+      `${failed} failed removal${failed === 1 ? '' : 's'} waiting for a retry or a manual confirmation`,
+    );
+  return parts.join(' and ');
 }
 
 /** Lists the open tasks after `afterSeq` with their planned outcome, `limit` at a time, in launch order. */

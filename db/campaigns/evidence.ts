@@ -30,7 +30,10 @@ function finalOutcomeSql(deletedCondition: string): string {
             else coalesce(t.status, case when ${deletedCondition} then 'deleted' end, 'not_started') end`;
 }
 
-/** Version of the file layout below; a change of columns or fields changes it. */
+/**
+ * Version of the file layout below. Changing or removing a column or field changes it. A count
+ * added to the manifest does not, because readers of the older layout can skip it.
+ */
 export const EVIDENCE_FORMAT = 'recert-evidence/1';
 
 /**
@@ -261,6 +264,11 @@ export interface EvidenceManifest {
     tasks: number;
     /** Rows of tasks.csv by final outcome; not_started counts grants without a task. */
     byFinalOutcome: Record<string, number>;
+    /**
+     * Removed tasks by revocation status at the time of the export: whether each removal is
+     * still in progress, failed, or done.
+     */
+    byRevocationOutcome: Record<string, number>;
     taskLogEntries: number;
   };
   sourceImports: CampaignSourceImport[];
@@ -349,6 +357,11 @@ export async function writeEvidence(
         where cg.campaign_id = $1 group by 1 order by 1`,
       [campaignId],
     );
+    const { rows: revocations } = await client.query<{ outcome: string; count: string }>(
+      `select revocation_status as outcome, count(*) as count from review_task
+        where campaign_id = $1 and revocation_status is not null group by 1 order by 1`,
+      [campaignId],
+    );
     const { rows: projected } = await client.query<{ count: string }>(
       'select count(*) as count from review_task where campaign_id = $1',
       [campaignId],
@@ -385,6 +398,9 @@ export async function writeEvidence(
         snapshotGrants: campaign.snapshotGrants ?? 0,
         tasks: Number(projected[0]?.count ?? 0),
         byFinalOutcome: Object.fromEntries(outcomes.map((row) => [row.outcome, Number(row.count)])),
+        byRevocationOutcome: Object.fromEntries(
+          revocations.map((row) => [row.outcome, Number(row.count)]),
+        ),
         taskLogEntries: taskLog.rows,
       },
       sourceImports: campaign.sourceImports ?? [],

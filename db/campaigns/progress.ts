@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 import { deletedTasks, TASK_DELETED_SQL } from './deleted-tasks.js';
 
+/** Revocation statuses of a removal that has not finished and has not failed. */
+export const REMOVAL_IN_PROGRESS_SQL = `('pending_approval', 'provisioning', 'awaiting_manual')`;
+
 /** Task counts by status; `notStarted` are snapshot rows without a projection row yet. */
 export interface StatusCounts {
   open: number;
@@ -51,6 +54,8 @@ export interface CampaignCounts {
 export interface CampaignProgress extends CampaignCounts {
   overdue: number;
   failedRevocations: number;
+  /** Removals not finished yet: waiting for approval, for removal by hand, or for the connector. */
+  removalsInProgress: number;
   byApplication: ApplicationProgress[];
   byReviewer: ReviewerProgress[];
   reviewerCount: number;
@@ -132,7 +137,8 @@ export async function campaignProgress(
             count(*) filter (where status = 'expired') as expired,
             count(*) filter (where status = 'canceled') as canceled,
             count(*) filter (where status = 'open' and step_due_at < ?) as overdue,
-            count(*) filter (where revocation_status in ('failed', 'verification_failed')) as failed
+            count(*) filter (where revocation_status in ('failed', 'verification_failed')) as failed,
+            count(*) filter (where revocation_status in ${REMOVAL_IN_PROGRESS_SQL}) as in_progress
        from review_task where campaign_id = ?`,
     [now, campaignId],
   );
@@ -222,6 +228,7 @@ export async function campaignProgress(
     },
     overdue: count(totals?.overdue),
     failedRevocations: count(totals?.failed),
+    removalsInProgress: count(totals?.in_progress),
     byApplication: byApplication.map((row) => ({
       applicationId: Number(row.application_id),
       applicationName: String(row.application_name),
@@ -283,6 +290,21 @@ export async function overdueTasks(
       where t.campaign_id = ? and t.status = 'open' and t.step_due_at < ?
       order by t.step_due_at, t.id limit ?`,
     [campaignId, now, limit],
+  );
+  return rows.map(toItem);
+}
+
+/** Removed tasks whose removal has not finished: approval, removal by hand, or the connector. */
+export async function removalsInProgress(
+  em: EntityManager,
+  campaignId: number,
+  limit = 50,
+): Promise<TaskListItem[]> {
+  const rows = await em.getConnection().execute<TaskRow[]>(
+    `select ${TASK_COLUMNS} from review_task t left join application ap on ap.id = t.application_id
+      where t.campaign_id = ? and t.revocation_status in ${REMOVAL_IN_PROGRESS_SQL}
+      order by t.updated_at, t.id limit ?`,
+    [campaignId, limit],
   );
   return rows.map(toItem);
 }

@@ -461,6 +461,18 @@ describe('campaign lifecycle', () => {
       (status) => status === 'awaiting_manual',
       { what: 'the removal to wait for manual provisioning' },
     );
+    // A removal still waiting is counted apart, and the close plan notes that it carries on.
+    const em = db.orm.em.fork();
+    expect((await campaignProgress(em, campaignId)).removalsInProgress).toBe(1);
+    const plan = await planClose(em, campaignId);
+    expect(plan.unfinishedRemovals).toMatchObject({ inProgress: 1, failed: 0 });
+    expect(plan.unfinishedRemovals?.message).toContain('Closing does not stop them');
+    const early = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
+    await exportEvidence(db.orm, campaignId, early, 'cli:test');
+    const waiting = JSON.parse(
+      await readFile(join(early, `campaign-${campaignId}-manifest.json`), 'utf8'),
+    ) as EvidenceManifest;
+    expect(waiting.counts.byRevocationOutcome).toEqual({ awaiting_manual: 1 });
     await temporal.client.workflow
       .getHandle(`${ids[1]}/revocation`)
       .executeUpdate(markProvisionedUpdate, {
@@ -484,6 +496,7 @@ describe('campaign lifecycle', () => {
       snapshotGrants: 3,
       tasks: 3,
       byFinalOutcome: { certified: 1, removed: 1, open: 1 },
+      byRevocationOutcome: { revoked: 1 },
     });
     for (const file of manifest.files) {
       const bytes = await readFile(join(folder, file.name));
@@ -539,7 +552,8 @@ describe('campaign lifecycle', () => {
       .fork()
       .getConnection()
       .execute<{ detail: { manifestSha256: string } }[]>(
-        `select detail from audit_event where action = 'campaign.export' and target_id = ?`,
+        `select detail from audit_event where action = 'campaign.export' and target_id = ?
+          order by id desc limit 1`,
         [String(campaignId)],
       );
     expect(audit!.detail.manifestSha256).toBe(result.manifestSha256);

@@ -23,6 +23,7 @@ import {
   campaignCounts,
   campaignProgress,
   failedRevocations,
+  removalsInProgress,
   overdueTasks,
 } from '../../db/campaigns/progress.js';
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
@@ -125,6 +126,7 @@ async function dashboard(c: Context<AppEnv>, message?: PageMessage, status: 200 
       run={run}
       overdue={await overdueTasks(em, campaign.id, 20)}
       failed={await failedRevocations(em, campaign.id, 20)}
+      removing={await removalsInProgress(em, campaign.id, 20)}
       csrfToken={signedIn(c).csrfToken}
       message={message}
     />,

@@ -287,6 +287,7 @@ export function CampaignDashboard(props: {
   run: CampaignRun;
   overdue: TaskListItem[];
   failed: TaskListItem[];
+  removing: TaskListItem[];
   csrfToken: string;
   message?: PageMessage;
 }) {
@@ -345,7 +346,7 @@ export function CampaignDashboard(props: {
         <>
           <LaunchProgress progress={progress} run={props.run} />
           <p>
-            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled}${progress.deleted ? ` · deleted ${progress.deleted}` : ''} · overdue ${progress.overdue} · failed revocations ${progress.failedRevocations}`}
+            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled}${progress.deleted ? ` · deleted ${progress.deleted}` : ''} · overdue ${progress.overdue} · removals in progress ${progress.removalsInProgress} · failed revocations ${progress.failedRevocations}`}
           </p>
           {c.closeSummary ? (
             <p>{`Closed by ${c.closedBy ?? 'unknown'} with rule ${c.closeRule}: ${Object.entries(
@@ -437,7 +438,13 @@ export function CampaignDashboard(props: {
             title="Failed revocations"
             items={props.failed}
             total={progress.failedRevocations}
-            empty="No revocation has failed."
+            empty="No removal is in a failed state now."
+          />
+          <TaskList
+            title="Removals in progress"
+            items={props.removing}
+            total={progress.removalsInProgress}
+            empty="No removal is waiting for approval, for removal by hand or for the connector."
           />
         </>
       )}
@@ -481,6 +488,9 @@ export function ClosePage(props: {
       {plan.warnings.map((warning) => (
         <Notice kind="error">{warning.message}</Notice>
       ))}
+      {plan.unfinishedRemovals ? (
+        <Notice kind="info">{plan.unfinishedRemovals.message}</Notice>
+      ) : null}
       <div class="table-scroll">
         <table>
           <thead>
