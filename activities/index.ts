@@ -7,6 +7,7 @@ import type { InsightsSnapshot, Recommendation } from '../workflows/insights.js'
 import type { PolicyVersion, RevocationPolicy } from '../workflows/policy.js';
 import type { RevocationActors, TaskLogEntry, TaskSubject } from '../workflows/task-state.js';
 import { createCampaignActivities } from './campaigns/index.js';
+import { loggedCall } from './connectors/call-log.js';
 import { ConnectorRegistry } from './connectors/registry.js';
 import { PermanentConnectorError, type RevocationTarget } from './connectors/types.js';
 import { refreshGrantInsights } from './insights/index.js';
@@ -153,7 +154,16 @@ export function createActivities(deps: ActivityDeps) {
         attempt: Context.current().info.attempt,
       });
       try {
-        return await connectors.get(input.connector).revoke(input.target, input.idempotencyKey);
+        return await loggedCall(
+          deps.orm,
+          {
+            taskId: input.target.taskId,
+            connector: input.connector,
+            call: 'revoke',
+            idempotencyKey: input.idempotencyKey,
+          },
+          () => connectors.get(input.connector).revoke(input.target, input.idempotencyKey),
+        );
       } catch (error) {
         log.warn('revocation attempt failed', {
           taskId: input.target.taskId,
@@ -165,7 +175,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async verifyRevocation(input: { connector: string; target: RevocationTarget }) {
       try {
-        return await connectors.get(input.connector).verify(input.target);
+        return await loggedCall(
+          deps.orm,
+          { taskId: input.target.taskId, connector: input.connector, call: 'verify' },
+          () => connectors.get(input.connector).verify(input.target),
+        );
       } catch (error) {
         return asActivityFailure(error);
       }

@@ -228,6 +228,27 @@ function taskLogQuery(campaignId: number): string {
    order by cg.seq, e.seq`;
 }
 
+/** Columns of connector-calls.csv: every call a removal made to a target, with its result. */
+export const CONNECTOR_CALL_COLUMNS: Column[] = [
+  text('task_id', 'c.task_id'),
+  text('connector', 'c.connector'),
+  plain('call', 'c.call'),
+  text('idempotency_key', 'c.idempotency_key'),
+  plain('attempt', 'c.attempt'),
+  plain('started_at', isoSql('c.started_at')),
+  plain('finished_at', isoSql('c.finished_at')),
+  plain('outcome', 'c.outcome'),
+  text('detail', 'c.detail'),
+];
+
+function connectorCallQuery(campaignId: number): string {
+  return `select ${CONNECTOR_CALL_COLUMNS.map((column) => `${column.sql} as "${column.name}"`).join(', ')}
+    from campaign_grant cg
+    join connector_call c on c.task_id = cg.task_id
+   where cg.campaign_id = ${campaignId}
+   order by cg.seq, c.started_at, c.id`;
+}
+
 /** One exported file as the manifest lists it. */
 export interface EvidenceFile {
   name: string;
@@ -316,6 +337,7 @@ export function evidenceFileNames(campaignId: number) {
   return {
     tasks: `campaign-${campaignId}-tasks.csv`,
     taskLog: `campaign-${campaignId}-task-log.csv`,
+    connectorCalls: `campaign-${campaignId}-connector-calls.csv`,
     manifest: `campaign-${campaignId}-manifest.json`,
   };
 }
@@ -351,6 +373,11 @@ export async function writeEvidence(
       join(outDir, names.tasks),
     );
     const taskLog = await copyToFile(client, taskLogQuery(campaignId), join(outDir, names.taskLog));
+    const connectorCalls = await copyToFile(
+      client,
+      connectorCallQuery(campaignId),
+      join(outDir, names.connectorCalls),
+    );
     const { rows: outcomes } = await client.query<{ outcome: string; count: string }>(
       `select ${finalOutcomeSql(TASK_DELETED_SQL)} as outcome, count(*) as count
          from campaign_grant cg left join review_task t on t.id = cg.task_id
@@ -411,6 +438,11 @@ export async function writeEvidence(
           ...taskLog,
           columns: TASK_LOG_COLUMNS.map((column) => column.name),
         },
+        {
+          name: names.connectorCalls,
+          ...connectorCalls,
+          columns: CONNECTOR_CALL_COLUMNS.map((column) => column.name),
+        },
       ],
     };
   } catch (error) {
@@ -425,6 +457,8 @@ export async function writeEvidence(
   return {
     manifest,
     manifestSha256: createHash('sha256').update(manifestText).digest('hex'),
-    paths: [names.tasks, names.taskLog, names.manifest].map((name) => join(outDir, name)),
+    paths: [names.tasks, names.taskLog, names.connectorCalls, names.manifest].map((name) =>
+      join(outDir, name),
+    ),
   };
 }

@@ -3,6 +3,7 @@ export { Application } from './application.entity.js';
 export { AuditEvent } from './audit-event.entity.js';
 export { Campaign } from './campaign.entity.js';
 export { CampaignGrant } from './campaign-grant.entity.js';
+export { ConnectorCall } from './connector-call.entity.js';
 export { Grant } from './grant.entity.js';
 export { Identity } from './identity.entity.js';
 export { ImportRun } from './import-run.entity.js';

@@ -10,6 +10,7 @@ import { Migration20261205080825 } from './Migration20261205080825.js';
 import { Migration20261205082417 } from './Migration20261205082417.js';
 import { Migration20261205091929 } from './Migration20261205091929.js';
 import { Migration20261205125131 } from './Migration20261205125131.js';
+import { Migration20261205133113 } from './Migration20261205133113.js';
 
 export const migrationsList = [
   { name: 'Migration20261204195817', class: Migration20261204195817 },
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261205082417', class: Migration20261205082417 },
   { name: 'Migration20261205091929', class: Migration20261205091929 },
   { name: 'Migration20261205125131', class: Migration20261205125131 },
+  { name: 'Migration20261205133113', class: Migration20261205133113 },
 ];

@@ -502,9 +502,9 @@ describe('campaign lifecycle', () => {
       const bytes = await readFile(join(folder, file.name));
       expect(sha256(bytes), file.name).toBe(file.sha256);
       expect(bytes.length, file.name).toBe(file.bytes);
-      const records = parse(bytes, { columns: true }) as Record<string, string>[];
+      const [header, ...records] = parse(bytes) as string[][];
       expect(records.length, file.name).toBe(file.rows);
-      expect(Object.keys(records[0]!), file.name).toEqual(file.columns);
+      expect(header, file.name).toEqual(file.columns);
     }
 
     const tasks = parse(await readFile(join(folder, manifest.files[0]!.name)), {

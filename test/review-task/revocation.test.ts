@@ -332,6 +332,21 @@ describe('revocation', () => {
     expect(webhook.requests.filter((r) => r.key === key)).toHaveLength(3);
     expect(webhook.requests.filter((r) => r.key === key).every((r) => r.signatureValid)).toBe(true);
     expect(webhook.applied.filter((k) => k === key)).toHaveLength(1);
+    // Each attempt is kept with its result, so the evidence shows the failures before success.
+    const calls = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ attempt: number; outcome: string; detail: string | null }[]>(
+        `select attempt, outcome, detail from connector_call
+          where task_id = ? and call = 'revoke' order by attempt`,
+        [handle.workflowId],
+      );
+    expect(calls.map((c) => [c.attempt, c.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'ok'],
+    ]);
+    expect(calls[0]!.detail).toContain('responded 503');
   });
 
   it('retries a permanent failure on request', async () => {

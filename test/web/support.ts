@@ -150,8 +150,8 @@ export function buildApp(
  * The review harness (database, worker, client) plus an app on them, and helpers to seed an
  * organisation and start tasks whose projection rows are written.
  */
-export function useWebHarness() {
-  const harness = useReviewHarness();
+export function useWebHarness(options: Parameters<typeof useReviewHarness>[0] = {}) {
+  const harness = useReviewHarness(options);
   const holder = {} as { app: ReturnType<typeof createApp> };
   beforeAll(() => {
     holder.app = buildApp(harness.db.orm, harness.temporal.client);

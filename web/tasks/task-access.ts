@@ -82,7 +82,43 @@ export interface LoadedTask {
   revocation?: RevocationStateView;
   /** Set while the revocation's connector call is being retried after a failure. */
   revocationAttempt?: RevocationAttempt;
+  /** The removal's calls to the connector's target, newest first. */
+  connectorCalls?: ConnectorCallRow[];
   rights: TaskRights;
+}
+
+/** One call a removal made to a connector's target, as `connector_call` keeps it. */
+export interface ConnectorCallRow {
+  call: string;
+  attempt: number;
+  startedAt: Date;
+  outcome: string;
+  detail: string | null;
+}
+
+/** Reads the last `limit` connector calls of a task, newest first. */
+async function readConnectorCalls(
+  deps: AppDeps,
+  taskId: string,
+  limit = 20,
+): Promise<ConnectorCallRow[]> {
+  const rows = await deps.orm.em
+    .fork()
+    .getConnection()
+    .execute<
+      { call: string; attempt: number; started_at: Date; outcome: string; detail: string | null }[]
+    >(
+      `select call, attempt, started_at, outcome, detail from connector_call
+        where task_id = ? order by started_at desc, id desc limit ?`,
+      [taskId, limit],
+    );
+  return rows.map((row) => ({
+    call: row.call,
+    attempt: row.attempt,
+    startedAt: new Date(row.started_at),
+    outcome: row.outcome,
+    detail: row.detail,
+  }));
 }
 
 /** Identity ids that were ever assigned this task, from its log. */
@@ -248,6 +284,7 @@ export async function loadTask(
       state,
       revocation,
       revocationAttempt,
+      connectorCalls: state.revocation ? await readConnectorCalls(deps, taskId) : undefined,
       rights: {
         decide: !state.closed && state.assigneeIds.includes(me),
         // A closed task's workflow ends once its revocation has finished, and a finished

@@ -1,5 +1,10 @@
 import type { Child } from 'hono/jsx';
-import type { LoadedTask, RevocationAttempt, TaskView } from '../tasks/task-access.js';
+import type {
+  ConnectorCallRow,
+  LoadedTask,
+  RevocationAttempt,
+  TaskView,
+} from '../tasks/task-access.js';
 import type { IdentityName } from '../tasks/task-facts.js';
 import { CsrfField, Time } from './components.js';
 
@@ -200,6 +205,47 @@ export function revocationStatusText(status: string): string {
   return text ? `${text} (${status})` : status;
 }
 
+const CALL_OUTCOMES: Record<string, string> = {
+  ok: 'done',
+  failed: 'failed, retried',
+  rejected: 'rejected, not retried',
+};
+
+/** Renders the removal's calls to the connector's target, newest first, with their results. */
+function ConnectorCalls(props: { calls: ConnectorCallRow[] }) {
+  return (
+    <details>
+      <summary>{`Connector calls (${props.calls.length}${props.calls.length === 20 ? ', the latest' : ''})`}</summary>
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Connector calls">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Call</th>
+              <th scope="col">Attempt</th>
+              <th scope="col">Result</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.calls.map((call) => (
+              <tr>
+                <td>
+                  <Time value={call.startedAt} precision="seconds" />
+                </td>
+                <td>{call.call}</td>
+                <td>{call.attempt}</td>
+                <td>{CALL_OUTCOMES[call.outcome] ?? call.outcome}</td>
+                <td>{call.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
 /** Renders the failed connector call: the last error and when the next attempt runs. */
 function RetryNotice(props: { attempt: RevocationAttempt }) {
   const { attempt, maximumAttempts, lastFailure, nextAttemptAt } = props.attempt;
@@ -242,6 +288,7 @@ export function RevocationSection(props: ActionFormsProps) {
           : ''}
       </p>
       {loaded.revocationAttempt ? <RetryNotice attempt={loaded.revocationAttempt} /> : null}
+      {loaded.connectorCalls?.length ? <ConnectorCalls calls={loaded.connectorCalls} /> : null}
       {waitingFor.length > 0 ? (
         <p>{`Waiting for: ${waitingFor.map((id) => nameOf(props.names, id)).join(', ')}`}</p>
       ) : null}

@@ -1,0 +1,58 @@
+import { Context } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { PermanentConnectorError } from './types.js';
+
+/** The connector call an activity is about to make, for the `connector_call` table. */
+export interface ConnectorCallInfo {
+  taskId: string;
+  connector: string;
+  call: 'revoke' | 'verify';
+  idempotencyKey?: string;
+}
+
+/**
+ * Runs one connector call and appends its attempt and result to `connector_call`, whether the
+ * call succeeds or throws. The caller gets the call's result or error, unless writing the row
+ * fails: that fails the attempt so the activity retries it, and the idempotency key keeps the
+ * target from acting twice.
+ */
+export async function loggedCall<T>(
+  orm: MikroORM,
+  info: ConnectorCallInfo,
+  call: () => Promise<T>,
+): Promise<T> {
+  const activity = Context.current().info;
+  const startedAt = new Date();
+  let outcome: 'ok' | 'failed' | 'rejected' = 'ok';
+  let detail: string | null = null;
+  try {
+    const result = await call();
+    detail = (result as { detail?: string } | undefined)?.detail ?? null;
+    return result;
+  } catch (error) {
+    outcome = error instanceof PermanentConnectorError ? 'rejected' : 'failed';
+    detail = (error as Error).message ?? String(error);
+    throw error;
+  } finally {
+    await orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into connector_call (task_id, connector, call, idempotency_key, attempt, attempt_key,
+           started_at, finished_at, outcome, detail)
+         values (?, ?, ?, ?, ?, ?, ?, now(), ?, ?)
+         on conflict (attempt_key) do nothing`,
+        [
+          info.taskId,
+          info.connector,
+          info.call,
+          info.idempotencyKey ?? null,
+          activity.attempt,
+          `${activity.workflowExecution?.workflowId ?? info.taskId}:${activity.activityId}:${activity.attempt}`,
+          startedAt,
+          outcome,
+          detail,
+        ],
+      );
+  }
+}
