@@ -126,7 +126,11 @@ describe('recert campaign', () => {
       const exported = await run(['export', id, '--out', out, '--json']);
       expect(JSON.parse(exported.stdout)).toMatchObject({
         counts: { snapshotGrants: 6, byFinalOutcome: { certified: 6 } },
-        files: [expect.objectContaining({ rows: 6 }), expect.any(Object)],
+        files: [
+          expect.objectContaining({ rows: 6 }),
+          expect.any(Object),
+          expect.objectContaining({ name: `campaign-${id}-connector-calls.csv`, rows: 0 }),
+        ],
       });
 
       const relaunch = await run(['launch', id]);
