@@ -209,6 +209,8 @@ export interface RevocationStateView {
    * Revocations that failed before that rule ended instead.
    */
   awaitingFollowUp?: boolean;
+  /** True while the connector call runs or is retried and may be overtaken by a manual removal. */
+  confirmableByHand?: boolean;
   /** The campaign owner and super admins, who may retry a failed removal or confirm it by hand. */
   followUpIds?: number[];
   detail?: string;

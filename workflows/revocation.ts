@@ -1,4 +1,5 @@
 import {
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -58,7 +59,7 @@ const REVOCATION_DESCRIPTIONS: Record<RevocationAction, string> = {
   approve: 'Approve the removal. {"actorId", "comment"?}; an approver named by the policy.',
   deny: 'Deny the removal; the access stays. {"actorId", "comment"}; an approver named by the policy.',
   markProvisioned:
-    'Confirm the access was removed by hand. {"actorId", "comment"?}; an application owner, or the campaign owner. After a failure: {"actorId", "comment"}; the campaign owner or a super admin of the task.',
+    'Confirm the access was removed by hand. {"actorId", "comment"?}; an application owner, or the campaign owner. After a failure, or while the connector call is retried: {"actorId", "comment"}; the campaign owner or a super admin of the task.',
   retry:
     'Try a failed removal again, with a new idempotency key. {"actorId", "comment"}; the campaign owner or a super admin of the task.',
 };
@@ -110,6 +111,8 @@ export function checkRevocationAction(
     return checkFollowUp(state, action, input);
   }
   if (action === 'markProvisioned' && awaitingFollowUp) return checkFollowUp(state, action, input);
+  if (action === 'markProvisioned' && state.confirmableByHand && state.status === 'provisioning')
+    return checkFollowUp(state, action, input);
   const problem = stageProblem(state, action, input.actorId);
   if (problem) return { reason: problem };
   if (action === 'deny' && state.denyReasonRequired && !input.comment?.trim())
@@ -418,18 +421,45 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
       accountName: input.subject.accountName,
       resourceName: input.subject.resourceName,
     };
-    try {
-      const done = await connectorCalls.revokeAccess({
-        connector: provisioning.connector,
-        target,
-        idempotencyKey:
-          attempt === 1 ? `revoke:${input.taskId}` : `revoke:${input.taskId}:${attempt}`,
-      });
-      await moveTo('revoked', done.detail);
-    } catch (error) {
-      const cause = (error as { cause?: { message?: string } }).cause?.message ?? String(error);
+    // While the call is retried, the campaign owner or a super admin may confirm that they
+    // removed the access by hand, which stops the call.
+    const scope = new CancellationScope();
+    const call = scope
+      .run(() =>
+        connectorCalls.revokeAccess({
+          connector: provisioning.connector,
+          target,
+          idempotencyKey:
+            attempt === 1 ? `revoke:${input.taskId}` : `revoke:${input.taskId}:${attempt}`,
+        }),
+      )
+      .then(
+        (value) => ({ kind: 'done' as const, value }),
+        (error: unknown) => ({ kind: 'error' as const, error }),
+      );
+    state.confirmableByHand = waitsAfterFailure;
+    const byHand = waitsAfterFailure
+      ? condition(() => decision === 'markProvisioned').then(() => ({ kind: 'byHand' as const }))
+      : new Promise<never>(() => undefined);
+    const first = await Promise.race([call, byHand]);
+    state.confirmableByHand = false;
+    if (first.kind === 'byHand') {
+      scope.cancel();
+      const last = state.log.at(-1);
+      await moveTo(
+        'revoked',
+        'Removed by hand while the connector call was retried.',
+        last?.actorId ?? null,
+        last?.comment,
+      );
+      return { status: 'revoked', detail: state.detail };
+    }
+    if (first.kind === 'error') {
+      const error = first.error as { cause?: { message?: string } };
+      const cause = error.cause?.message ?? String(first.error);
       return fail(`Connector ${provisioning.connector} could not remove the access: ${cause}`);
     }
+    await moveTo('revoked', first.value.detail);
     const check = await acts.verifyRevocation({ connector: provisioning.connector, target });
     if (check.revoked === true) await moveTo('verified', check.detail);
     else if (check.revoked === false) {

@@ -435,6 +435,54 @@ describe('revocation', () => {
     }
   });
 
+  it('takes a manual removal while the connector call is retried', async () => {
+    const org = await seedOrganisation(db.orm);
+    webhook.failAlways(503);
+    try {
+      const { handle, revocation } = await removedTask(
+        org,
+        { mode: 'automatic', connector: 'hook' },
+        { revocationRetry: { initialIntervalMs: 30_000, maximumAttempts: 5 } },
+      );
+      await eventually(
+        () =>
+          db.orm.em
+            .fork()
+            .getConnection()
+            .execute('select 1 from connector_call where task_id = ?', [handle.workflowId]),
+        (rows) => rows.length > 0,
+        { what: 'the first failed connector call' },
+      );
+      expect(
+        await rejection(
+          revocation.executeUpdate(markProvisionedUpdate, {
+            args: [{ actorId: org.ids.campaignAdmin }],
+          }),
+        ),
+      ).toContain('InvalidActionInput: Say how the access was removed');
+
+      await revocation.executeUpdate(markProvisionedUpdate, {
+        args: [{ actorId: org.ids.campaignAdmin, comment: 'Disabled the account in the console.' }],
+      });
+      const outcome = await handle.result();
+      expect(outcome.revocation).toMatchObject({
+        status: 'revoked',
+        detail: 'Removed by hand while the connector call was retried.',
+      });
+      const confirmed = (await handle.query(getTaskQuery)).log.find(
+        (e) => e.type === 'revocation_updated' && e.data?.status === 'revoked',
+      );
+      expect(confirmed).toMatchObject({
+        actorId: org.ids.campaignAdmin,
+        comment: 'Disabled the account in the console.',
+      });
+      // The call was stopped, so its retry never reaches the target.
+      expect((await revocation.describe()).raw.pendingActivities ?? []).toHaveLength(0);
+    } finally {
+      webhook.failAlways(0);
+    }
+  });
+
   it('fails at once when the target rejects the request', async () => {
     const org = await seedOrganisation(db.orm);
     webhook.failAlways(400);

@@ -260,9 +260,10 @@ export const taskRoutes = new Hono<AppEnv>()
     const done = {
       approve: 'Removal approved; the access is being removed.',
       deny: 'Removal denied; the access stays.',
-      markProvisioned: loaded.revocation?.awaitingFollowUp
-        ? 'Confirmed as removed by hand.'
-        : 'Marked as provisioned.',
+      markProvisioned:
+        loaded.revocation?.awaitingFollowUp || loaded.revocation?.confirmableByHand
+          ? 'Confirmed as removed by hand.'
+          : 'Marked as provisioned.',
       retry: 'Retrying the removal.',
     }[kind];
     const fresh = (await loadTask(c.get('deps'), user, loaded.view.id)) ?? loaded;

@@ -73,6 +73,8 @@ export interface TaskRights {
   markProvisioned: boolean;
   /** True when the viewer may retry a failed removal or confirm it was removed by hand. */
   followUpRevocation: boolean;
+  /** True when the viewer may confirm a manual removal while the connector call is retried. */
+  confirmByHand: boolean;
 }
 
 export interface LoadedTask {
@@ -304,6 +306,10 @@ export async function loadTask(
           revocation?.status === 'awaiting_manual' && revocation.provisionerIds.includes(me),
         followUpRevocation:
           revocation?.awaitingFollowUp === true && !!revocation.followUpIds?.includes(me),
+        confirmByHand:
+          revocation?.status === 'provisioning' &&
+          revocation.confirmableByHand === true &&
+          !!revocation.followUpIds?.includes(me),
       },
     };
   }
@@ -347,6 +353,7 @@ export async function loadTask(
     approveRevocation: false,
     markProvisioned: false,
     followUpRevocation: false,
+    confirmByHand: false,
   };
   return {
     view: {

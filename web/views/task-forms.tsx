@@ -326,6 +326,30 @@ export function RevocationSection(props: ActionFormsProps) {
           </button>
         </ActionForm>
       ) : null}
+      {loaded.rights.confirmByHand ? (
+        <ActionForm
+          id={view.id}
+          action="revocation"
+          csrfToken={props.csrfToken}
+          label="Confirm removed by hand"
+        >
+          <p>
+            If you removed the access in the application by hand, confirm it here. The connector
+            call stops.
+          </p>
+          <label for="by-hand-comment">How it was removed (required; kept as evidence)</label>
+          <textarea
+            id="by-hand-comment"
+            name="comment"
+            rows={2}
+            maxlength={4000}
+            required
+          ></textarea>
+          <button type="submit" name="kind" value="markProvisioned">
+            Confirm removed by hand
+          </button>
+        </ActionForm>
+      ) : null}
       {loaded.rights.followUpRevocation ? (
         <ActionForm
           id={view.id}
