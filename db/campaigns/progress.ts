@@ -184,8 +184,8 @@ export async function campaignProgress(
   );
   const bucket = bucketFor(campaign, now);
   // A deleted task leaves the burndown when it is deleted, as a closed one does when decided.
-  const closings = await db.execute<{ bucket: Date; closed: string }[]>(
-    `select date_trunc('${bucket}', x.at) as bucket, count(*) as closed
+  const closings = await db.execute<{ bucket: Date; last_at: Date; closed: string }[]>(
+    `select date_trunc('${bucket}', x.at) as bucket, max(x.at) as last_at, count(*) as closed
        from (select t.id, max(e.at) as at
                from review_task t join task_event e on e.task_id = t.id
               where t.campaign_id = ? and t.status <> 'open' and e.type in ${DECISION_TYPES}
@@ -206,9 +206,9 @@ export async function campaignProgress(
     burndown.push({ at: campaign.launchedAt.toISOString(), remaining });
     for (const row of closings) {
       remaining -= Number(row.closed);
-      // A bucket can start before the launch (at midnight of the launch day, for example), so
-      // its point moves to the launch time and the chart never goes back in time.
-      const at = Math.max(new Date(row.bucket).getTime(), launchedAt);
+      // Each point stands at its bucket's last closing, so a bucket that starts before the
+      // launch (at midnight of the launch day, for example) does not share the launch's time.
+      const at = Math.max(new Date(row.last_at).getTime(), launchedAt);
       burndown.push({ at: new Date(at).toISOString(), remaining });
     }
     if (campaign.status !== 'closed') burndown.push({ at: now.toISOString(), remaining });

@@ -344,6 +344,8 @@ describe('campaign lifecycle', () => {
     expect(progress.burndown.at(-1)?.remaining).toBe(1);
     const times = progress.burndown.map((point) => Date.parse(point.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Points stand at their bucket's last closing, so none shares the launch's time.
+    expect(new Set(times).size).toBe(times.length);
     expect(await campaignCounts(db.orm.em.fork(), campaignId)).toMatchObject({
       opened: 2,
       deleted: 1,
