@@ -12,6 +12,7 @@ import { BurndownChart } from './burndown-chart.js';
 import { RULE_LABELS } from './campaign-form.js';
 import { CsrfField, Notice, Time } from './components.js';
 import { renderMarkdown } from './markdown.js';
+import { revocationStatusText } from './task-forms.js';
 
 export type PageMessage = { kind: 'ok' | 'error'; text: string };
 
@@ -267,7 +268,9 @@ function TaskList(props: { title: string; items: TaskListItem[]; empty: string; 
               <a href={`/tasks/${encodeURIComponent(item.taskId)}`}>
                 {item.summary ?? item.taskId}
               </a>
-              {item.revocationStatus ? ` · revocation ${item.revocationStatus}` : ''}
+              {item.revocationStatus
+                ? ` · removal ${revocationStatusText(item.revocationStatus)}`
+                : ''}
               {item.stepDueAt ? (
                 <>
                   {' · due '}

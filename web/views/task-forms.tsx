@@ -191,11 +191,11 @@ function ReassignForm(props: ActionFormsProps) {
 const REVOCATION_STATUS_TEXT: Record<string, string> = {
   pending_approval: 'waiting for approval',
   denied: 'denied, the access stays',
-  provisioning: 'being removed through the connector',
-  awaiting_manual: 'waiting to be removed by hand',
-  revoked: 'removed',
-  verified: 'removed and verified',
-  verification_failed: 'removed, but the check afterwards still finds the access',
+  provisioning: 'in progress through the connector',
+  awaiting_manual: 'waiting for removal by hand',
+  revoked: 'done',
+  verified: 'done and verified',
+  verification_failed: 'reported done, but the check afterwards still finds the access',
   failed: 'failed, the access may still be there',
 };
 

@@ -148,7 +148,7 @@ function Summary(props: { view: TaskView; names: Map<number, IdentityName> }) {
       <dt>Status</dt>
       <dd>
         <StatusFlag status={view.status} />
-        {view.revocation ? ` · revocation ${revocationStatusText(view.revocation.status)}` : ''}
+        {view.revocation ? ` · removal ${revocationStatusText(view.revocation.status)}` : ''}
       </dd>
       {!view.closed ? (
         <>
