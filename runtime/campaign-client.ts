@@ -20,6 +20,7 @@ import {
 } from '../db/campaigns/campaign-repository.js';
 import type { NoResponseRule } from '../db/campaigns/campaign-schema.js';
 import { writeEvidence } from '../db/campaigns/evidence.js';
+import type { SnapshotResult } from '../db/campaigns/snapshot.js';
 import { campaignAdminIds, superAdminIds } from '../db/role-repository.js';
 import type { campaignWorkflow, CampaignPacing, LaunchPacing } from '../workflows/campaign.js';
 import {
@@ -269,4 +270,42 @@ export async function exportEvidence(
     },
   });
   return result;
+}
+
+/** Records a campaign's creation in the audit log, with the policy and scope it fixes. */
+export async function auditCampaignCreated(
+  orm: MikroORM,
+  actor: string,
+  campaign: CampaignRecord,
+): Promise<void> {
+  await recordAudit(orm, {
+    actor,
+    action: 'campaign.create',
+    targetType: 'campaign',
+    targetId: String(campaign.id),
+    detail: {
+      name: campaign.name,
+      policy: `${campaign.policyName} v${campaign.policyVersion}`,
+      ownerId: campaign.ownerId,
+      dueAt: campaign.dueAt.toISOString(),
+      scope: campaign.scope,
+    },
+  });
+}
+
+/** Records a written snapshot (the grants frozen for launch) in the audit log. */
+export async function auditSnapshot(
+  orm: MikroORM,
+  actor: string,
+  snapshot: SnapshotResult,
+  refresh: boolean,
+): Promise<void> {
+  if (!snapshot.written) return;
+  await recordAudit(orm, {
+    actor,
+    action: 'campaign.snapshot',
+    targetType: 'campaign',
+    targetId: String(snapshot.campaign.id),
+    detail: { grants: snapshot.grants, refresh },
+  });
 }

@@ -28,6 +28,8 @@ import {
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
 import { defaultActor } from '../../db/import/index.js';
 import {
+  auditCampaignCreated,
+  auditSnapshot,
   CampaignRequestError,
   closeCampaign,
   exportEvidence,
@@ -349,6 +351,7 @@ export async function run(args: string[]): Promise<number> {
         const definition = parseCampaignDefinition(await definitionFrom(values));
         return await withDatabase(async (orm) => {
           const campaign = await createCampaign(orm.em.fork(), definition, actor);
+          await auditCampaignCreated(orm, actor, campaign);
           print(
             campaign,
             `${describeCampaign(campaign)}\nPreview it with: recert campaign preview ${campaign.id}`,
@@ -379,6 +382,7 @@ export async function run(args: string[]): Promise<number> {
         return await withDatabase(async (orm) => {
           const em = orm.em.fork();
           const snapshot = await takeSnapshot(em, id, { refresh: values.refresh });
+          await auditSnapshot(orm, actor, snapshot, values.refresh === true);
           const preview = await previewCampaign(em, id, {
             limit: wholeNumber(values.limit, 'limit') ?? 20,
           });

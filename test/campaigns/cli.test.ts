@@ -133,6 +133,25 @@ describe('recert campaign', () => {
         ],
       });
 
+      // Every step that fixed the campaign's scope or outcome is attributed in the audit log.
+      const audit = await db.orm.em
+        .fork()
+        .getConnection()
+        .execute<{ action: string }[]>(
+          `select action from audit_event where target_type = 'campaign' and target_id = ? order by id`,
+          [id],
+        );
+      expect(audit.map((row) => row.action)).toEqual(
+        expect.arrayContaining([
+          'campaign.create',
+          'campaign.snapshot',
+          'campaign.launch',
+          'campaign.close',
+          'campaign.export',
+        ]),
+      );
+      expect(audit[0]!.action).toBe('campaign.create');
+
       const relaunch = await run(['launch', id]);
       expect(relaunch.code).toBe(1);
       expect(relaunch.stderr).toContain('is closed; it cannot be launched');

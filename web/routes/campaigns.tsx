@@ -29,6 +29,8 @@ import {
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
 import { PolicyRepository } from '../../db/policy-repository.js';
 import {
+  auditCampaignCreated,
+  auditSnapshot,
   CampaignRequestError,
   closeCampaign,
   exportEvidence,
@@ -223,6 +225,7 @@ export const campaignRoutes = new Hono<AppEnv>()
         definition,
         actorLabel(user),
       );
+      await auditCampaignCreated(c.get('deps').orm, actorLabel(user), campaign);
       return c.redirect(`/campaigns/${campaign.id}`, 303);
     } catch (error) {
       if (error instanceof CampaignDefinitionError) return formPage(c, values, error.problems);
@@ -256,10 +259,10 @@ export const campaignRoutes = new Hono<AppEnv>()
 
   .post('/:id/preview', async (c) => {
     const campaign = await campaignOr404(c);
+    const refresh = c.req.query('refresh') === '1';
     try {
-      await takeSnapshot(c.get('deps').orm.em.fork(), campaign.id, {
-        refresh: c.req.query('refresh') === '1',
-      });
+      const snapshot = await takeSnapshot(c.get('deps').orm.em.fork(), campaign.id, { refresh });
+      await auditSnapshot(c.get('deps').orm, actorLabel(signedIn(c)), snapshot, refresh);
     } catch (error) {
       if (error instanceof CampaignStateError)
         return dashboard(c, { kind: 'error', text: error.message }, 409);
