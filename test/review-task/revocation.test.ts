@@ -172,6 +172,12 @@ describe('revocation', () => {
       approverEmails: [org.emails.approver],
       then: { mode: 'manual' },
     });
+    // The task records the removal before it starts the child, so wait for the child itself.
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (state) => state.status === 'pending_approval',
+      { what: 'the revocation child to wait for approval' },
+    );
     const connection = db.orm.em.fork().getConnection();
     await eventually(
       () =>
