@@ -313,6 +313,16 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     const cadenceMs = input.revocation.remindEvery ? durationMs(input.revocation.remindEvery) : 0;
     if (cadenceMs <= 0 || recipientIds.length === 0) return condition(done);
     while (!(await condition(done, cadenceMs))) {
+      // The timer and a decision can arrive in the same activation; the decision wins.
+      if (done()) return;
+      // Logged when the reminder starts, so a decision that arrives while it is being sent is
+      // logged after it.
+      state.log.push({
+        at: new Date().toISOString(),
+        actorId: null,
+        event: 'reminded',
+        comment: `Reminding identities ${recipientIds.join(', ')}.`,
+      });
       try {
         await acts.sendRemovalReminders({
           taskId: input.taskId,
@@ -320,16 +330,16 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
           cadenceMs,
           atMs: Date.now(),
         });
-        state.log.push({
-          at: new Date().toISOString(),
-          actorId: null,
-          event: 'reminded',
-          comment: `Reminder sent to identities ${recipientIds.join(', ')}.`,
-        });
       } catch (error) {
         log.error('removal reminder failed after retries', {
           taskId: input.taskId,
           error: String(error),
+        });
+        state.log.push({
+          at: new Date().toISOString(),
+          actorId: null,
+          event: 'reminder_failed',
+          comment: String(error),
         });
       }
     }
