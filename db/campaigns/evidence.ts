@@ -170,7 +170,7 @@ const latestAssigneesSql = `
 
 function tasksQuery(campaignId: number, steps: number): string {
   const columns = taskColumns(steps);
-  return `select ${columns.map((column) => `${column.sql} as "${column.name}"`).join(',\n  ')}
+  return `select ${selectList(columns)}
     from campaign_grant cg
     join campaign c on c.id = cg.campaign_id
     left join review_task t on t.id = cg.task_id
@@ -219,8 +219,13 @@ export const TASK_LOG_COLUMNS: Column[] = [
   text('data', 'e.data::text'),
 ];
 
+/** The select list for `columns`, each under its CSV header. */
+function selectList(columns: Column[]): string {
+  return columns.map((column) => `${column.sql} as "${column.name}"`).join(', ');
+}
+
 function taskLogQuery(campaignId: number): string {
-  return `select ${TASK_LOG_COLUMNS.map((column) => `${column.sql} as "${column.name}"`).join(', ')}
+  return `select ${selectList(TASK_LOG_COLUMNS)}
     from campaign_grant cg
     join task_event e on e.task_id = cg.task_id
     left join identity i on i.id = e.actor_id
@@ -242,7 +247,7 @@ export const CONNECTOR_CALL_COLUMNS: Column[] = [
 ];
 
 function connectorCallQuery(campaignId: number): string {
-  return `select ${CONNECTOR_CALL_COLUMNS.map((column) => `${column.sql} as "${column.name}"`).join(', ')}
+  return `select ${selectList(CONNECTOR_CALL_COLUMNS)}
     from campaign_grant cg
     join connector_call c on c.task_id = cg.task_id
    where cg.campaign_id = ${campaignId}

@@ -294,32 +294,43 @@ export async function overdueTasks(
   return rows.map(toItem);
 }
 
-/** Removed tasks whose removal has not finished: approval, removal by hand, or the connector. */
-export async function removalsInProgress(
+/** Lists a campaign's removed tasks whose revocation status is in `statuses`, in `order`. */
+async function removalList(
   em: EntityManager,
   campaignId: number,
-  limit = 50,
+  statuses: string,
+  order: string,
+  limit: number,
 ): Promise<TaskListItem[]> {
   const rows = await em.getConnection().execute<TaskRow[]>(
     `select ${TASK_COLUMNS} from review_task t left join application ap on ap.id = t.application_id
-      where t.campaign_id = ? and t.revocation_status in ${REMOVAL_IN_PROGRESS_SQL}
-      order by t.updated_at, t.id limit ?`,
+      where t.campaign_id = ? and t.revocation_status in ${statuses}
+      order by ${order}, t.id limit ?`,
     [campaignId, limit],
   );
   return rows.map(toItem);
 }
 
-/** Removed tasks whose revocation failed or could not be verified. */
-export async function failedRevocations(
+/** Removed tasks whose removal has not finished (approval, removal by hand, the connector), oldest first. */
+export function removalsInProgress(
   em: EntityManager,
   campaignId: number,
   limit = 50,
 ): Promise<TaskListItem[]> {
-  const rows = await em.getConnection().execute<TaskRow[]>(
-    `select ${TASK_COLUMNS} from review_task t left join application ap on ap.id = t.application_id
-      where t.campaign_id = ? and t.revocation_status in ('failed', 'verification_failed')
-      order by t.updated_at desc, t.id limit ?`,
-    [campaignId, limit],
+  return removalList(em, campaignId, REMOVAL_IN_PROGRESS_SQL, 't.updated_at', limit);
+}
+
+/** Removed tasks whose revocation failed or could not be verified, the latest first. */
+export function failedRevocations(
+  em: EntityManager,
+  campaignId: number,
+  limit = 50,
+): Promise<TaskListItem[]> {
+  return removalList(
+    em,
+    campaignId,
+    `('failed', 'verification_failed')`,
+    't.updated_at desc',
+    limit,
   );
-  return rows.map(toItem);
 }
