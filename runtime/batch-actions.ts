@@ -3,7 +3,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { retryRevocationUpdate, type TaskAction } from '../workflows/messages.js';
+import {
+  retryRevocationUpdate,
+  revocationWorkflowId,
+  type TaskAction,
+} from '../workflows/messages.js';
 import { searchAttributes as sa } from '../workflows/search-attributes.js';
 import { describeFailure, recordAudit, sendTaskAction, type AuditActor } from './task-client.js';
 
@@ -131,7 +135,7 @@ export function removalRetrySender(
   actor: AuditActor,
 ): BatchSender {
   return async (taskId, requestId) => {
-    const workflowId = `${taskId}/revocation`;
+    const workflowId = revocationWorkflowId(taskId);
     const audit = (outcome: 'ok' | 'rejected', reason?: string) =>
       recordAudit(orm, {
         actor: actor.label,

@@ -13,12 +13,17 @@ import {
 import {
   getTaskQuery,
   INVALID_ACTION_INPUT,
+  revocationWorkflowId,
   taskMessages,
   type ActionResult,
   type TaskAction,
   type TaskActionType,
 } from '../workflows/messages.js';
-import type { TaskLogEntry, TaskState } from '../workflows/task-state.js';
+import {
+  REMOVAL_WAITING_STATUSES,
+  type TaskLogEntry,
+  type TaskState,
+} from '../workflows/task-state.js';
 import { withTimeLimit } from './time-limit.js';
 
 /** The outcome of one action sent to a task, as pages and the CLI report it. */
@@ -202,9 +207,6 @@ export async function readTask(
   }
 }
 
-/** Revocation statuses in which the removal only waits for people, with no call in flight. */
-const REMOVAL_WAITING = ['pending_approval', 'awaiting_manual', 'failed', 'verification_failed'];
-
 /**
  * Deletes a task: terminates its run, deletes the execution from Temporal, deletes its
  * projection row, and records the deletion in the audit log. The task log in `task_event`
@@ -226,7 +228,7 @@ export async function deleteTask(
       'select revocation_status from review_task where id = ?',
       [taskId],
     );
-  const stopRemoval = REMOVAL_WAITING.includes(row?.revocation_status ?? '');
+  const stopRemoval = REMOVAL_WAITING_STATUSES.some((status) => status === row?.revocation_status);
   try {
     await handle.terminate(`Deleted by ${options.actor.label}: ${options.reason}`);
   } catch (error) {
@@ -247,7 +249,7 @@ export async function deleteTask(
   if (stopRemoval) {
     try {
       await client.workflow
-        .getHandle(`${taskId}/revocation`)
+        .getHandle(revocationWorkflowId(taskId))
         .terminate(`Its task was deleted by ${options.actor.label}: ${options.reason}`);
     } catch (error) {
       if (

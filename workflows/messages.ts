@@ -193,6 +193,11 @@ export const markProvisionedUpdate = defineUpdate<RevocationStateView, [Revocati
 export const retryRevocationUpdate = defineUpdate<RevocationStateView, [RevocationDecisionInput]>(
   'retryRevocation',
 );
+/** Returns the id of a review task's revocation child workflow. */
+export function revocationWorkflowId(taskId: string): string {
+  return `${taskId}/revocation`;
+}
+
 export const getRevocationQuery = defineQuery<RevocationStateView>('getRevocation');
 
 /** The revocation child's state as its query returns it. */

@@ -19,6 +19,7 @@ import {
   getTaskQuery,
   rejectionFailure,
   revocationProgressSignal,
+  revocationWorkflowId,
   taskMessageDescriptions,
   taskMessages,
   type RevocationProgressInput,
@@ -486,7 +487,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   return { status: state.status, ...(revocation ? { revocation } : {}) };
 
   async function runRevocation(): Promise<RevocationResult> {
-    const workflowId = `${state.taskId}/revocation`;
+    const workflowId = revocationWorkflowId(state.taskId);
     const mode = state.policy.definition.revocation.mode;
     const now = new Date();
     state = recordSystem(

@@ -78,6 +78,17 @@ export type RevocationStatus =
   | 'verification_failed'
   | 'failed';
 
+/**
+ * Revocation statuses in which a removal waits for people, with no connector call in flight:
+ * approval, removal by hand, or the follow-up of a failure.
+ */
+export const REMOVAL_WAITING_STATUSES: readonly RevocationStatus[] = [
+  'pending_approval',
+  'awaiting_manual',
+  'failed',
+  'verification_failed',
+];
+
 /** One entry of the task log. */
 export interface TaskLogEntry {
   /** Position in the log, from 1; with the task id it keys the `task_event` row. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { REMOVAL_WAITING_SQL } from '../../db/search-sql.js';
 import { removalRequest } from '../../workflows/task-view.js';
 import type { Notifier } from './notifier.js';
 import { recipients } from './task-messages.js';
@@ -32,7 +33,7 @@ export async function sendRemovalReminders(
       .getConnection()
       .execute<{ id: string; summary: string | null; revocation_status: string }[]>(
         `select id, summary, revocation_status from review_task
-          where revocation_status in ('pending_approval', 'awaiting_manual', 'failed', 'verification_failed')
+          where revocation_status in ${REMOVAL_WAITING_SQL}
             and revocation_actor_ids @> ?::jsonb
           order by updated_at, id limit 200`,
         [JSON.stringify([person.id])],

@@ -3,6 +3,7 @@
  * imported names and never ask Temporal, so a page costs the same however many tasks it shows.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { REMOVAL_WAITING_SQL } from '../../db/search-sql.js';
 
 export const VIEWS = ['by_application', 'by_user', 'unstructured'] as const;
 export type ReviewView = (typeof VIEWS)[number];
@@ -459,7 +460,7 @@ export async function listRemovalWork(
     .getConnection()
     .execute<{ id: string; summary: string | null; revocation_status: string; updated_at: Date }[]>(
       `select id, summary, revocation_status, updated_at from review_task
-      where revocation_status in ('pending_approval', 'awaiting_manual', 'failed', 'verification_failed')
+      where revocation_status in ${REMOVAL_WAITING_SQL}
         and revocation_actor_ids @> ?::jsonb
       order by updated_at, id limit ?`,
       [JSON.stringify([identityId]), limit],
