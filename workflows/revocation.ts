@@ -402,7 +402,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
       provisioning = input.revocation.then;
     }
 
-    // Manual provisioning: the application owners remove the access and say so.
+    // Manual provisioning: the application owners remove the access and confirm it.
     if (provisioning.mode === 'manual') {
       if (actors.provisionerIds.length === 0)
         return fail(

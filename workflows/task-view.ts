@@ -127,7 +127,7 @@ const REMOVAL_REQUESTS: Record<string, string> = {
     'the access is still there after the removal: retry it or confirm it was removed by hand',
 };
 
-/** Returns what a removal in `status` asks of the people it waits for. */
+/** Returns the request that a removal in `status` makes of the people it waits for. */
 export function removalRequest(status: string): string {
   return REMOVAL_REQUESTS[status] ?? status;
 }

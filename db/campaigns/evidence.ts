@@ -219,7 +219,7 @@ export const TASK_LOG_COLUMNS: Column[] = [
   text('data', 'e.data::text'),
 ];
 
-/** The select list for `columns`, each under its CSV header. */
+/** Builds the select list for `columns`, each under its CSV header. */
 function selectList(columns: Column[]): string {
   return columns.map((column) => `${column.sql} as "${column.name}"`).join(', ');
 }

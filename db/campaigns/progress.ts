@@ -206,7 +206,7 @@ export async function campaignProgress(
     burndown.push({ at: campaign.launchedAt.toISOString(), remaining });
     for (const row of closings) {
       remaining -= Number(row.closed);
-      // Each point stands at its bucket's last closing, so a bucket that starts before the
+      // Each point is placed at its bucket's last closing, so a bucket that starts before the
       // launch (at midnight of the launch day, for example) does not share the launch's time.
       const at = Math.max(new Date(row.last_at).getTime(), launchedAt);
       burndown.push({ at: new Date(at).toISOString(), remaining });
