@@ -14,6 +14,7 @@ import type { WebConfig } from '../web/config.js';
 import { connectClient, connectWorker } from './temporal-connection.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
 import { createWorker } from './worker.js';
+import { PortInUseError } from './ports.js';
 
 export interface ServicesOptions {
   databaseUrl: string;
@@ -95,10 +96,18 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
       devMode: options.webConfig.devLogin,
       config: options.webConfig,
     });
-    services.web = await new Promise<ServerType>((resolve) => {
-      const server = serve(
-        { fetch: app.fetch, port: options.webConfig.port, hostname: options.webConfig.host },
-        () => resolve(server),
+    const { port, host } = options.webConfig;
+    services.web = await new Promise<ServerType>((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
+      // Another process can take the port between the check at start and this listen.
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new PortInUseError(
+                `Port ${port} on ${host} was taken while Recert started. Stop what is using it, or set RECERT_WEB_PORT to a free port.`,
+              )
+            : error,
+        ),
       );
     });
     log.info({ url: options.webConfig.publicUrl }, 'web server started');

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../runtime/ports.js';
 import { smokeWorkflow, getStateQuery, finishSignal } from '../workflows/smoke.js';
+import { findPortOutsideEphemeralRange } from './support/ports.js';
 import { eventually } from './support/temporal.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
@@ -50,15 +51,16 @@ describe('npm start', () => {
     // PostgreSQL runs as the postgres user when tests run as root, so it must reach the folder.
     dataDir = await mkdtemp(join(tmpdir(), 'recert-start-'));
     await chmod(dataDir, 0o755);
-    webPort = await findFreePort();
-    temporalPort = await findFreePort();
+    // These ports are used again by the second start, minutes later.
+    webPort = await findPortOutsideEphemeralRange();
+    temporalPort = await findPortOutsideEphemeralRange();
     env = {
       ...process.env,
       RECERT_DATA_DIR: join(dataDir, 'data'),
       RECERT_WEB_PORT: String(webPort),
-      RECERT_EMBEDDED_PG_PORT: String(await findFreePort()),
+      RECERT_EMBEDDED_PG_PORT: String(await findPortOutsideEphemeralRange()),
       TEMPORAL_DEV_PORT: String(temporalPort),
-      TEMPORAL_DEV_UI_PORT: String(await findFreePort()),
+      TEMPORAL_DEV_UI_PORT: String(await findPortOutsideEphemeralRange()),
       TEMPORAL_TASK_QUEUE: 'recert-start-test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',

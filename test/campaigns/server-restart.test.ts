@@ -11,7 +11,7 @@ import { loadNotificationConfig } from '../../activities/notifications/config.js
 import { Notifier } from '../../activities/notifications/notifier.js';
 import { startDevServer, type DevServer } from '../../runtime/dev-server.js';
 import { logger } from '../../runtime/logger.js';
-import { findFreePort } from '../../runtime/ports.js';
+import { findPortOutsideEphemeralRange } from '../support/ports.js';
 import { closeCampaign, launchCampaign } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
 import { getTaskQuery } from '../../workflows/messages.js';
@@ -53,7 +53,8 @@ beforeAll(async () => {
   }
   await spreadCampaignIds(db.orm);
   folder = await mkdtemp(join(tmpdir(), 'recert-restart-'));
-  port = await findFreePort();
+  // The restarted server listens on this port again.
+  port = await findPortOutsideEphemeralRange();
   server = await startServer();
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   nativeConnection = await NativeConnection.connect({ address: server.address });
