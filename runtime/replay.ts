@@ -19,7 +19,7 @@ export interface ReplayReport {
 
 /** Returns the visibility query for `recert replay`: a campaign's workflow, its tasks and their revocations. */
 export function campaignReplayQuery(campaignId: number): string {
-  // Revocations carry no search attributes of their own, so their id prefix finds them.
+  // Revocations started before they carried the campaign attribute are found by their id prefix.
   return [
     `WorkflowId = "${campaignWorkflowId(campaignId)}"`,
     `${sa.campaignId.name} = "${campaignId}"`,

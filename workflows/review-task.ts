@@ -519,6 +519,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
             revocation: state.policy.definition.revocation,
             campaignName: state.campaignName,
             campaignOwnerId: state.campaignOwnerId,
+            campaignId: state.campaignId,
             superAdminIds: state.superAdminIds,
             retry: input.revocationRetry,
           },

@@ -6,7 +6,9 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import {
   actorIdProblem,
@@ -25,6 +27,7 @@ import {
   type RevocationStateView,
 } from './messages.js';
 import { durationMs, type RevocationPolicy } from './policy.js';
+import { taskSearchAttributeKeys as keys } from './search-attributes.js';
 import type { RevocationRetry, RevocationStatus, TaskSubject } from './task-state.js';
 
 /** Patch id of the change that notifies the campaign owner when verification finds the access. */
@@ -33,6 +36,8 @@ const NOTIFY_VERIFICATION_FAILED = 'notify-verification-failed';
 const DENY_REASON_REQUIRED = 'deny-reason-required';
 /** Patch id of the change that keeps a failed removal open for a retry or a manual removal. */
 const FAILED_REMOVAL_WAITS = 'failed-removal-waits';
+/** Patch id of the change that gave removals their campaign, application and status attributes. */
+const REVOCATION_SEARCH_ATTRIBUTES = 'revocation-search-attributes';
 /** Statuses in which the access may still be there and someone has to act. */
 const FAILED_STATUSES: readonly RevocationStatus[] = ['failed', 'verification_failed'];
 
@@ -43,6 +48,8 @@ export interface RevocationInput {
   revocation: RevocationPolicy;
   campaignName: string;
   campaignOwnerId: number | null;
+  /** Campaign id of the task, null outside a campaign, and absent in removals started by older code. */
+  campaignId?: number | null;
   /** The task's super admins, who may follow up a failed removal with the campaign owner. */
   superAdminIds?: number[];
   retry?: RevocationRetry;
@@ -166,6 +173,17 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   };
   // A revocation recorded before failed removals waited for a follow-up replays as it ran.
   const waitsAfterFailure = patched(FAILED_REMOVAL_WAITS);
+  // Lets an admin find removals in the Temporal UI, for example every failed one of a campaign.
+  const setsSearchAttributes = patched(REVOCATION_SEARCH_ATTRIBUTES);
+  if (setsSearchAttributes) {
+    const campaignId = input.campaignId ?? null;
+    upsertSearchAttributes([
+      { key: keys.campaignId, value: campaignId === null ? 'none' : String(campaignId) },
+      { key: keys.application, value: input.subject.applicationKey },
+      { key: keys.risk, value: input.subject.riskLevel },
+      { key: keys.status, value: state.status },
+    ] as SearchAttributeUpdatePair[]);
+  }
   let decision: RevocationAction | undefined;
 
   const act = (action: RevocationAction, payload: RevocationDecisionInput) => {
@@ -256,6 +274,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     waitingFor: number[] = [],
   ) {
     state.status = status;
+    if (setsSearchAttributes) upsertSearchAttributes([{ key: keys.status, value: status }]);
     if (detail !== undefined) state.detail = detail;
     state.log.push({
       at: new Date().toISOString(),

@@ -17,6 +17,7 @@ import type { AppDeps } from '../../web/deps.js';
 import { deleteTask } from '../../runtime/task-client.js';
 import { readRevocationAttempt } from '../../web/tasks/task-access.js';
 import type { RevocationPolicy } from '../../workflows/policy.js';
+import { taskSearchAttributeKeys } from '../../workflows/search-attributes.js';
 import type { ReviewTaskInput } from '../../workflows/task-state.js';
 import { useFakeScim } from '../support/fake-scim.js';
 import { connectorFor, useFakeWebhook } from '../support/fake-webhook.js';
@@ -92,6 +93,22 @@ async function rejection(work: Promise<unknown>): Promise<string> {
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
   const cause = (error as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined;
   return `${cause?.type}: ${cause?.message}`;
+}
+
+/** Waits until visibility lists the removal under `status`, as a Temporal UI query would. */
+function listedRemovals(workflowId: string, status: string) {
+  const query = `WorkflowType = 'revocationWorkflow' AND WorkflowId = '${workflowId}' AND RecertStatus = '${status}'`;
+  return eventually(
+    async () => {
+      const ids: string[] = [];
+      for await (const execution of temporal.client.workflow.list({ query })) {
+        ids.push(execution.workflowId);
+      }
+      return ids;
+    },
+    (ids) => ids.length > 0,
+    { what: `visibility to list the removal as ${status}` },
+  );
 }
 
 async function outboxSubjects(recipientId: number) {
@@ -375,6 +392,7 @@ describe('revocation', () => {
         handle.workflowId,
       ]);
     expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
+    expect(await listedRemovals(revocation.workflowId, 'failed')).toEqual([revocation.workflowId]);
     await eventually(
       () => outboxSubjects(org.ids.campaignAdmin),
       (s) => s.some((x) => x.startsWith('Revocation failed')),
@@ -398,6 +416,11 @@ describe('revocation', () => {
     });
     const outcome = await handle.result();
     expect(outcome.revocation?.status).toBe('revoked');
+    expect(await listedRemovals(revocation.workflowId, 'revoked')).toEqual([revocation.workflowId]);
+    const attributes = (await revocation.describe()).typedSearchAttributes;
+    expect(attributes.get(taskSearchAttributeKeys.application)).toBe(org.subject.applicationKey);
+    expect(attributes.get(taskSearchAttributeKeys.risk)).toBe(org.subject.riskLevel);
+    expect(attributes.get(taskSearchAttributeKeys.campaignId)).toBe('none');
     const retryKey = `revoke:${handle.workflowId}:2`;
     expect(webhook.applied.filter((k) => k === retryKey)).toHaveLength(1);
     expect(webhook.applied.filter((k) => k === `revoke:${handle.workflowId}`)).toHaveLength(0);
