@@ -48,7 +48,10 @@ export interface RevocationInput {
   revocation: RevocationPolicy;
   campaignName: string;
   campaignOwnerId: number | null;
-  /** Campaign id of the task, null outside a campaign, and absent in removals started by older code. */
+  /**
+   * Campaign id of the task, or null outside a campaign. Absent in removals started by older
+   * code.
+   */
   campaignId?: number | null;
   /** The task's super admins, who may follow up a failed removal with the campaign owner. */
   superAdminIds?: number[];
