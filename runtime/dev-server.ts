@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeArgs } from '../temporal.config.js';
-import { findFreePort } from './ports.js';
+import { findPortOutsideEphemeralRange } from './ports.js';
 
 export interface DevServerOptions {
   binary: string;
@@ -49,9 +49,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // activity, so this shortens the work each decision leaves on the server.
     '--dynamic-config-value',
     'system.enableActivityEagerExecution=true',
-    // The dev server picks its own metrics port, which can collide between parallel runs.
+    // The dev server picks its own metrics port, which can collide between parallel runs. A
+    // port from the ephemeral range could also be taken by the dev server's internal services.
     '--metrics-port',
-    String(await findFreePort()),
+    String(await findPortOutsideEphemeralRange()),
     ...devServerSearchAttributeArgs(),
   ];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');

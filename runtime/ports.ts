@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Raised when a port Recert needs is already taken. */
@@ -36,4 +37,40 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
   const port = await tryListen(0, host);
   if (port === undefined) throw new Error(`No free port on ${host}`);
   return port;
+}
+
+/** The first port the kernel hands out for `listen(0)` and outgoing connections. */
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    const value = Number(low);
+    if (Number.isInteger(value) && value > 20_000) return value;
+  } catch {
+    // Not Linux, or /proc is hidden: fall back to the IANA dynamic range.
+  }
+  return 49_152;
+}
+
+/** Ports already returned by this process, so two callers never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * Returns a free loopback port below the kernel's ephemeral range. Use it for a port that is
+ * listened on only later, after other programs started: a program that asks the kernel for
+ * any free port, as the Temporal dev server does for its internal services, never gets it.
+ */
+export async function findPortOutsideEphemeralRange(host = '127.0.0.1'): Promise<number> {
+  const high = ephemeralLow();
+  const low = 15_000;
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    if ((await tryListen(port, host)) !== undefined) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`No free port between ${low} and ${high} after 200 tries`);
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../runtime/ports.js';
+
 import { smokeWorkflow, getStateQuery, finishSignal } from '../workflows/smoke.js';
-import { findPortOutsideEphemeralRange } from './support/ports.js';
+import { findFreePort, findPortOutsideEphemeralRange } from '../runtime/ports.js';
 import { eventually } from './support/temporal.js';
 
 const repoRoot = new URL('..', import.meta.url).pathname;

@@ -11,7 +11,7 @@ import { loadNotificationConfig } from '../../activities/notifications/config.js
 import { Notifier } from '../../activities/notifications/notifier.js';
 import { startDevServer, type DevServer } from '../../runtime/dev-server.js';
 import { logger } from '../../runtime/logger.js';
-import { findPortOutsideEphemeralRange } from '../support/ports.js';
+import { findPortOutsideEphemeralRange } from '../../runtime/ports.js';
 import { closeCampaign, launchCampaign } from '../../runtime/campaign-client.js';
 import { sendTaskAction } from '../../runtime/task-client.js';
 import { getTaskQuery } from '../../workflows/messages.js';

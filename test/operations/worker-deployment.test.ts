@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort } from '../../runtime/ports.js';
+import { findPortOutsideEphemeralRange } from '../../runtime/ports.js';
 import { getTaskQuery, removeSignal } from '../../workflows/messages.js';
 import { reviewTaskWorkflow } from '../../workflows/review-task.js';
 import { useTestDatabase } from '../support/database.js';
@@ -76,7 +76,7 @@ describe('recert worker', () => {
       steps: [step()],
       revocation: { mode: 'automatic', connector: 'hook' },
     });
-    const healthPort = await findFreePort();
+    const healthPort = await findPortOutsideEphemeralRange();
     const first = startWorker(healthPort);
     await eventually(
       () => health(healthPort),
