@@ -39,7 +39,7 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
-/** The first port the kernel hands out for `listen(0)` and outgoing connections. */
+/** Returns the first port the kernel assigns for `listen(0)` and outgoing connections. */
 function ephemeralLow(): number {
   try {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
@@ -58,8 +58,8 @@ const handedOut = new Set<number>();
 
 /**
  * Returns a free loopback port below the kernel's ephemeral range. Use it for a port that is
- * listened on only later, after other programs started: a program that asks the kernel for
- * any free port, as the Temporal dev server does for its internal services, never gets it.
+ * listened on only later, after other programs started. A program that requests any free port
+ * from the kernel, as the Temporal dev server does for its internal services, never gets it.
  */
 export async function findPortOutsideEphemeralRange(host = '127.0.0.1'): Promise<number> {
   const high = ephemeralLow();
@@ -72,5 +72,7 @@ export async function findPortOutsideEphemeralRange(host = '127.0.0.1'): Promise
       return port;
     }
   }
-  throw new Error(`No free port between ${low} and ${high} after 200 tries`);
+  throw new Error(
+    `No free port found between ${low} and ${high} after 200 tries. Free some ports in that range, or set the port explicitly.`,
+  );
 }
