@@ -398,6 +398,13 @@ describe('task actions', () => {
     );
     expect(failed.html).toContain('Status: ');
     expect(failed.html).toContain('Confirm removed by hand');
+    const waiting = /Waiting for: ([^<]*)</.exec(failed.html)?.[1] ?? '';
+    const [superAdmin] = await sql<{ display_name: string }>(
+      'select display_name from identity where id = ?',
+      [org.ids.superAdmin],
+    );
+    expect(waiting).toContain(superAdmin!.display_name);
+    expect(waiting).not.toContain('Identity');
     expect((await manager.page(`/tasks/${taskId}`)).html).not.toContain('Retry the removal');
     const work = await eventually(
       () => admin.page('/reviews'),

@@ -33,6 +33,7 @@ export async function renderTaskPanel(
   const revocationActors = [
     ...(loaded.revocation?.approverIds ?? []),
     ...(loaded.revocation?.provisionerIds ?? []),
+    ...(loaded.revocation?.followUpIds ?? []),
   ];
   const names = await identityNames(em, view, revocationActors);
   const facts = view.insights ? undefined : await grantFacts(em, view);
