@@ -34,6 +34,15 @@ const fileSchema = z.strictObject({
     .default({}),
 });
 
+/** Error for a connector file that cannot be read or is invalid. Its message names the file. */
+export class ConnectorConfigError extends Error {
+  override name = 'ConnectorConfigError';
+
+  constructor(problems: string[]) {
+    super(`Invalid connector configuration:\n${problems.join('\n')}`);
+  }
+}
+
 /** Connectors by name, as revocation policies refer to them. */
 export class ConnectorRegistry {
   constructor(private readonly connectors: Map<string, Connector>) {}
@@ -63,12 +72,28 @@ export class ConnectorRegistry {
 
 /** Reads and validates the connector file, naming the file and field of each problem. */
 async function readConnectorFile(file: string): Promise<z.infer<typeof fileSchema>> {
-  const parsed = fileSchema.safeParse(parseYaml(await readFile(file, 'utf8')));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConnectorConfigError([
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check the path in RECERT_CONNECTORS.`,
+    ]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConnectorConfigError([
+      `${file}: invalid YAML or JSON: ${(error as Error).message.split('\n')[0]} Fix the syntax there.`,
+    ]);
+  }
+  const parsed = fileSchema.safeParse(document);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${file}: ${issue.path.join('.')}: ${issue.message}`,
     );
-    throw new Error(`Invalid connector configuration:\n${problems.join('\n')}`);
+    throw new ConnectorConfigError(problems);
   }
   // Targets outside the allowlist would fail every removal, so they fail the start instead.
   const outside: string[] = [];
@@ -80,8 +105,7 @@ async function readConnectorFile(file: string): Promise<z.infer<typeof fileSchem
       outside.push(`${file}: connectors.${name}.${field}: ${(error as Error).message}`);
     }
   }
-  if (outside.length > 0)
-    throw new Error(`Invalid connector configuration:\n${outside.join('\n')}`);
+  if (outside.length > 0) throw new ConnectorConfigError(outside);
   return parsed.data;
 }
 
@@ -111,9 +135,9 @@ export async function loadConnectorRegistry(
     const secretName = spec.type === 'scim' ? spec.tokenEnv : spec.secretEnv;
     const secret = env[secretName];
     if (!secret)
-      throw new Error(
-        `${file}: connectors.${name}: environment variable ${secretName} is not set.`,
-      );
+      throw new ConnectorConfigError([
+        `${file}: connectors.${name}: environment variable ${secretName} is not set. Set it to the connector's secret.`,
+      ]);
     connectors.push(
       spec.type === 'scim'
         ? createScimConnector({
