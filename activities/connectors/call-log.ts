@@ -11,6 +11,13 @@ export interface ConnectorCallInfo {
 }
 
 /**
+ * Result of one attempt: `failed` is retried, `exhausted` was the last attempt the retry policy
+ * allows, `rejected` is a permanent failure, and `not_checked` is a verification the connector
+ * cannot make.
+ */
+export type ConnectorCallOutcome = 'ok' | 'failed' | 'exhausted' | 'rejected' | 'not_checked';
+
+/**
  * Runs one connector call and appends its attempt and result to `connector_call`, whether the
  * call succeeds or throws. The caller gets the call's result or error, unless writing the row
  * fails: that fails the attempt so the activity retries it, and the idempotency key keeps the
@@ -23,14 +30,20 @@ export async function loggedCall<T>(
 ): Promise<T> {
   const activity = Context.current().info;
   const startedAt = new Date();
-  let outcome: 'ok' | 'failed' | 'rejected' = 'ok';
+  let outcome: ConnectorCallOutcome = 'ok';
   let detail: string | null = null;
   try {
     const result = await call();
-    detail = (result as { detail?: string } | undefined)?.detail ?? null;
+    const reply = result as { detail?: string; revoked?: boolean } | undefined;
+    detail = reply?.detail ?? null;
+    // A verification that could not read the target back proves nothing either way.
+    if (info.call === 'verify' && reply?.revoked === undefined) outcome = 'not_checked';
     return result;
   } catch (error) {
-    outcome = error instanceof PermanentConnectorError ? 'rejected' : 'failed';
+    const maximumAttempts = activity.retryPolicy?.maximumAttempts ?? 0;
+    if (error instanceof PermanentConnectorError) outcome = 'rejected';
+    else if (maximumAttempts > 0 && activity.attempt >= maximumAttempts) outcome = 'exhausted';
+    else outcome = 'failed';
     detail = (error as Error).message ?? String(error);
     throw error;
   } finally {

@@ -392,6 +392,20 @@ describe('revocation', () => {
         handle.workflowId,
       ]);
     expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
+    const calls = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ attempt: number; outcome: string }[]>(
+        `select attempt, outcome from connector_call
+          where task_id = ? and call = 'revoke' order by attempt`,
+        [handle.workflowId],
+      );
+    // The fixture allows three attempts, so the third is the last.
+    expect(calls.map((c) => [c.attempt, c.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'exhausted'],
+    ]);
     expect(await listedRemovals(revocation.workflowId, 'failed')).toEqual([revocation.workflowId]);
     await eventually(
       () => outboxSubjects(org.ids.campaignAdmin),

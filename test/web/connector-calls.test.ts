@@ -28,6 +28,9 @@ describe('connector calls on the task page', () => {
     expect(page.html).toContain('failed, retried');
     expect(page.html).toContain('responded 503');
     expect(page.html).toContain('<td>done</td>');
+    expect(page.html).toContain(`<td>revoke:${taskId}</td>`);
+    // The webhook connector cannot read the target back, so its verification proves nothing.
+    expect(page.html).toContain('not checked: the connector cannot read the target');
   });
 
   it('lets an admin confirm a manual removal during retries', async () => {

@@ -92,6 +92,8 @@ export interface LoadedTask {
 /** One call a removal made to a connector's target, as `connector_call` keeps it. */
 export interface ConnectorCallRow {
   call: string;
+  /** Differs between removal tries: `revoke:<task>`, then `revoke:<task>:2` after a retry. */
+  idempotencyKey: string | null;
   attempt: number;
   startedAt: Date;
   outcome: string;
@@ -108,14 +110,22 @@ async function readConnectorCalls(
     .fork()
     .getConnection()
     .execute<
-      { call: string; attempt: number; started_at: Date; outcome: string; detail: string | null }[]
+      {
+        call: string;
+        idempotency_key: string | null;
+        attempt: number;
+        started_at: Date;
+        outcome: string;
+        detail: string | null;
+      }[]
     >(
-      `select call, attempt, started_at, outcome, detail from connector_call
+      `select call, idempotency_key, attempt, started_at, outcome, detail from connector_call
         where task_id = ? order by started_at desc, id desc limit ?`,
       [taskId, limit],
     );
   return rows.map((row) => ({
     call: row.call,
+    idempotencyKey: row.idempotency_key,
     attempt: row.attempt,
     startedAt: new Date(row.started_at),
     outcome: row.outcome,

@@ -208,7 +208,9 @@ export function revocationStatusText(status: string): string {
 const CALL_OUTCOMES: Record<string, string> = {
   ok: 'done',
   failed: 'failed, retried',
+  exhausted: 'failed, no retries left',
   rejected: 'rejected, not retried',
+  not_checked: 'not checked: the connector cannot read the target',
 };
 
 /** Renders the removal's calls to the connector's target, newest first, with their results. */
@@ -222,6 +224,7 @@ function ConnectorCalls(props: { calls: ConnectorCallRow[] }) {
             <tr>
               <th scope="col">Started</th>
               <th scope="col">Call</th>
+              <th scope="col">Idempotency key</th>
               <th scope="col">Attempt</th>
               <th scope="col">Result</th>
               <th scope="col">Detail</th>
@@ -234,6 +237,7 @@ function ConnectorCalls(props: { calls: ConnectorCallRow[] }) {
                   <Time value={call.startedAt} precision="seconds" />
                 </td>
                 <td>{call.call}</td>
+                <td>{call.idempotencyKey ?? ''}</td>
                 <td>{call.attempt}</td>
                 <td>{CALL_OUTCOMES[call.outcome] ?? call.outcome}</td>
                 <td>{call.detail ?? ''}</td>
@@ -256,7 +260,7 @@ function RetryNotice(props: { attempt: RevocationAttempt }) {
       {nextAttemptAt ? (
         <>
           {' Next attempt at '}
-          <Time value={nextAttemptAt} />.
+          <Time value={nextAttemptAt} precision="seconds" />.
         </>
       ) : null}
     </p>
