@@ -136,12 +136,14 @@ export async function takeSnapshot(
                     'importRunId', x.id, 'applicationKey', x.key, 'sourceFile', x.source_file,
                     'sha256', x.sha256, 'format', x.format, 'syncId', x.sync_id,
                     'finishedAt', x.finished_at) order by x.key), '[]'::jsonb)
-             from (select distinct on (r.application_id) r.*, ap.key
-                     from import_run r join application ap on ap.id = r.application_id
+             from (select distinct on (ra.application_id) r.*, ap.key
+                     from import_run_application ra
+                     join import_run r on r.id = ra.import_run_id
+                     join application ap on ap.id = ra.application_id
                     where r.status = 'succeeded'
-                      and r.application_id in (select distinct application_id from campaign_grant
-                                                where campaign_id = ?)
-                    order by r.application_id, r.finished_at desc nulls last, r.id desc) x)
+                      and ra.application_id in (select distinct application_id from campaign_grant
+                                                 where campaign_id = ?)
+                    order by ra.application_id, r.finished_at desc nulls last, r.id desc) x)
        where id = ?`,
       [campaignId, campaignId, campaignId],
     );

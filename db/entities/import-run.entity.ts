@@ -26,7 +26,13 @@ export const ImportRun = defineEntity({
   tableName: 'import_run',
   properties: {
     id: p.integer().primary().autoincrement(),
+    /**
+     * The first application in the file. A file may contain several, so read `applications`
+     * for all of them.
+     */
     application: () => p.manyToOne(Application).nullable().deleteRule('set null'),
+    /** Every application in the file. Empty for a failed run. */
+    applications: () => p.manyToMany(Application).pivotTable('import_run_application'),
     sourceFile: p.text(),
     sha256: p.string().length(64),
     /** c1z, baton-file, scim or csv. */

@@ -231,6 +231,11 @@ export async function importBytes(
         ],
       );
       importRunId = run.rows[0]!.id;
+      await tx.query(
+        `insert into import_run_application (import_run_id, application_id)
+         select $1, unnest($2::int[])`,
+        [importRunId, [...applicationIds.values()]],
+      );
       for (const key of applicationIds.keys()) {
         await tx.query(
           `insert into audit_event (actor, action, target_type, target_id, outcome, detail)

@@ -11,6 +11,7 @@ import { Migration20261205082417 } from './Migration20261205082417.js';
 import { Migration20261205091929 } from './Migration20261205091929.js';
 import { Migration20261205125131 } from './Migration20261205125131.js';
 import { Migration20261205133113 } from './Migration20261205133113.js';
+import { Migration20261205163314 } from './Migration20261205163314.js';
 
 export const migrationsList = [
   { name: 'Migration20261204195817', class: Migration20261204195817 },
@@ -24,4 +25,5 @@ export const migrationsList = [
   { name: 'Migration20261205091929', class: Migration20261205091929 },
   { name: 'Migration20261205125131', class: Migration20261205125131 },
   { name: 'Migration20261205133113', class: Migration20261205133113 },
+  { name: 'Migration20261205163314', class: Migration20261205163314 },
 ];
