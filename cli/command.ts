@@ -14,6 +14,14 @@ export class UsageError extends Error {
 }
 
 /**
+ * Raised when the caller may not run an otherwise valid command; printed without a stack trace,
+ * exit code 1.
+ */
+export class NotAllowedError extends Error {
+  override name = 'NotAllowedError';
+}
+
+/**
  * Parses options with `node:util` parseArgs and turns its errors into a UsageError that
  * includes the command's usage text.
  */

@@ -6,7 +6,7 @@ import { ConnectorConfigError } from '../activities/connectors/registry.js';
 import { ConfigError } from '../runtime/env.js';
 import { PortInUseError } from '../runtime/ports.js';
 import { PolicyError } from '../db/policy-repository.js';
-import { UsageError, type Command } from './command.js';
+import { NotAllowedError, UsageError, type Command } from './command.js';
 
 const commandsDir = fileURLToPath(new URL('./commands', import.meta.url));
 
@@ -59,7 +59,11 @@ main(process.argv.slice(2)).then(
     }
     // An unusable policy file is bad input, like a bad import file, so it exits 1. A taken
     // port is a setup problem whose message names the fix.
-    if (error instanceof PolicyError || error instanceof PortInUseError) {
+    if (
+      error instanceof PolicyError ||
+      error instanceof PortInUseError ||
+      error instanceof NotAllowedError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }

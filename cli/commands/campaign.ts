@@ -187,6 +187,16 @@ async function definitionFrom(values: Values): Promise<Record<string, unknown>> 
   return raw;
 }
 
+/** Validates the campaign, naming the file in the error when the definition came from one. */
+function parseFrom(values: Values, raw: Record<string, unknown>) {
+  try {
+    return parseCampaignDefinition(raw);
+  } catch (error) {
+    if (!(error instanceof CampaignDefinitionError) || !values.file) throw error;
+    throw new CampaignDefinitionError(error.problems, values.file);
+  }
+}
+
 function describeCampaign(campaign: CampaignRecord): string {
   const scope = campaign.scope;
   const list = (values: string[]) => (values.length ? values.join(', ') : 'all');
@@ -348,7 +358,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'create': {
-        const definition = parseCampaignDefinition(await definitionFrom(values));
+        const definition = parseFrom(values, await definitionFrom(values));
         return await withDatabase(async (orm) => {
           const campaign = await createCampaign(orm.em.fork(), definition, actor);
           await auditCampaignCreated(orm, actor, campaign);

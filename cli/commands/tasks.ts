@@ -18,7 +18,7 @@ import {
   type BatchTargets,
 } from '../../runtime/batch-actions.js';
 import type { TaskAction } from '../../workflows/messages.js';
-import { parseOptions, splitSubcommand, UsageError } from '../command.js';
+import { NotAllowedError, parseOptions, splitSubcommand, UsageError } from '../command.js';
 import { withDatabase, withTemporal } from '../context.js';
 
 export const description = 'Act on many review tasks at once (super admins only)';
@@ -48,7 +48,8 @@ Options:
   --json              print one JSON summary
   -h, --help          show this help
 
-Exits 0 when every task was applied, 1 when any was rejected, 2 on a usage error.`;
+Exits 0 when every task was applied, 1 when any was rejected or --as is not a super admin,
+2 on a usage error.`;
 
 const ACTIONS = {
   'hard-reset': 'hardReset',
@@ -65,7 +66,7 @@ async function resolveSuperAdmin(orm: MikroORM, email: string): Promise<number> 
     .execute<{ id: number }[]>('select id from identity where lower(email) = lower(?)', [email]);
   if (!identity) throw new UsageError(`No identity has the email ${email}.`);
   if (!(await superAdminIds(em)).includes(identity.id)) {
-    throw new UsageError(
+    throw new NotAllowedError(
       `${email} is not a super admin. Batch actions need a super admin (RECERT_SUPER_ADMINS or the roles page).`,
     );
   }

@@ -116,8 +116,14 @@ export type CampaignDefinition = z.output<typeof campaignDefinitionSchema>;
 
 /** Raised when a campaign definition is invalid; `problems` name each field. */
 export class CampaignDefinitionError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid campaign:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  /** `file` is the campaign file the definition was read from, when there was one. */
+  constructor(
+    readonly problems: string[],
+    file?: string,
+  ) {
+    super(
+      `Invalid campaign${file ? ` from ${file}` : ''}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
     this.name = 'CampaignDefinitionError';
   }
 }

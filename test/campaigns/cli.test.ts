@@ -43,6 +43,7 @@ describe('recert campaign', () => {
     );
     const result = await run(['create', '--file', file]);
     expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Invalid campaign from ${file}:`);
     expect(result.stderr).toContain('owner: expected an email address');
     expect(result.stderr).toContain('dueAt: expected a date');
     expect(result.stderr).toContain('scope.grantKind: expected direct, inherited or both');

@@ -130,7 +130,7 @@ describe('batch hard reset', () => {
         RECERT_SUPER_ADMINS: org.emails.superAdmin,
       },
     );
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not a super admin');
   });
 });
