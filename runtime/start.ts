@@ -126,6 +126,7 @@ async function main() {
     'Recert is running.',
     `  Web:          ${webConfig.publicUrl}`,
     `  Temporal UI:  ${temporalUiUrl ?? '(set TEMPORAL_UI_URL to show a link)'}`,
+    `  Temporal:     ${temporalAddress} (for the temporal CLI: --address ${temporalAddress})`,
     `  Data:         ${dbConfig.url ? 'DATABASE_URL' : join(dbConfig.dataDir, 'postgres')}${temporalConfig.address ? '' : `, ${join(dbConfig.dataDir, 'temporal.db')}`}`,
     webConfig.devLogin
       ? `  Sign in:      open ${webConfig.publicUrl}/login and pick any identity (development sign-in; set RECERT_DEV_LOGIN=false to turn it off)`

@@ -89,6 +89,7 @@ describe('npm start', () => {
     );
     expect(first.output()).toContain(`http://127.0.0.1:${webPort}`);
     expect(first.output()).toContain('Temporal UI:');
+    expect(first.output()).toContain(`--address 127.0.0.1:${temporalPort}`);
 
     const health = await fetch(`http://127.0.0.1:${webPort}/health`);
     expect(health.status).toBe(200);
