@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import type { PolicyDefinition, PolicyVersion } from '../workflows/policy.js';
 import { Policy } from './entities/policy.entity.js';
-import { policyDefinitionSchema } from './policy-schema.js';
+import { allowedPolicyKeys, policyDefinitionSchema } from './policy-schema.js';
 
 /** Raised when a policy file or name is invalid; the message lists every problem. */
 export class PolicyError extends Error {
@@ -49,13 +49,48 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   return issue.message;
 }
 
+/** Returns the number of single-character insertions, deletions and substitutions from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Describes a key the schema does not allow. Suggests the allowed key closest to it when the
+ * two differ, ignoring case, by at most two edits, or one edit for allowed keys of three to
+ * five characters.
+ */
+function describeUnknownKey(key: string, allowed: string[]): string {
+  const candidates = allowed
+    .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
+    .filter(({ name, distance }) => distance <= Math.min(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.distance - b.distance);
+  if (candidates[0]) return `unknown key; did you mean ${candidates[0].name}?`;
+  return allowed.length
+    ? `unknown key; remove it or use one of ${allowed.join(', ')}`
+    : 'unknown key; remove it';
+}
+
 /** Validates raw policy content and returns the definition, or throws PolicyError. */
 export function parsePolicyDefinition(raw: unknown, source = 'policy'): PolicyDefinition {
   const result = policyDefinitionSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map(
-    (issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${describeIssue(issue, raw)}`,
-  );
+  const problem = (path: PropertyKey[], text: string) =>
+    `${source}: ${path.join('.') || '(top level)'}: ${text}`;
+  const problems = result.error.issues.flatMap((issue) => {
+    // Zod reports an object's unknown keys in one issue, so give each key its own line and path.
+    if (issue.code !== 'unrecognized_keys') return [problem(issue.path, describeIssue(issue, raw))];
+    const allowed = allowedPolicyKeys(issue.path, raw);
+    return issue.keys.map((key) => problem([...issue.path, key], describeUnknownKey(key, allowed)));
+  });
   throw new PolicyError(`Invalid policy:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 

@@ -8,18 +8,22 @@ const duration = z
 const email = z.email('expected an email address').transform((value) => value.toLowerCase());
 
 const reviewerRule = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('manager') }),
-  z.object({ kind: z.literal('application_owner') }),
-  z.object({ kind: z.literal('resource_owner') }),
-  z.object({ kind: z.literal('subject') }),
-  z.object({
+  z.strictObject({ kind: z.literal('manager') }),
+  z.strictObject({ kind: z.literal('application_owner') }),
+  z.strictObject({ kind: z.literal('resource_owner') }),
+  z.strictObject({ kind: z.literal('subject') }),
+  z.strictObject({
     kind: z.literal('identities'),
     emails: z.array(email).min(1, 'list at least one email'),
   }),
-  z.object({ kind: z.literal('group'), application: z.string().min(1), group: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('group'),
+    application: z.string().min(1),
+    group: z.string().min(1),
+  }),
 ]);
 
-const step = z.object({
+const step = z.strictObject({
   name: z.string().min(1, 'give the step a name'),
   reviewer: reviewerRule,
   fallbackReviewerEmails: z.array(email).default([]),
@@ -27,27 +31,27 @@ const step = z.object({
   remindEvery: duration.optional(),
   escalateToEmails: z.array(email).optional(),
   commentRequired: z
-    .object({ certify: z.boolean().default(false), remove: z.boolean().default(false) })
+    .strictObject({ certify: z.boolean().default(false), remove: z.boolean().default(false) })
     .default({ certify: false, remove: false }),
   allowSelfReview: z.boolean().default(false),
 });
 
 const provisioning = z.discriminatedUnion('mode', [
-  z.object({
+  z.strictObject({
     mode: z.literal('automatic'),
     connector: z.string().min(1, 'name a configured connector'),
   }),
-  z.object({ mode: z.literal('manual') }),
+  z.strictObject({ mode: z.literal('manual') }),
 ]);
 
 const revocation = z.discriminatedUnion('mode', [
-  z.object({
+  z.strictObject({
     mode: z.literal('automatic'),
     connector: z.string().min(1, 'name a configured connector'),
     remindEvery: duration.optional(),
   }),
-  z.object({ mode: z.literal('manual'), remindEvery: duration.optional() }),
-  z.object({
+  z.strictObject({ mode: z.literal('manual'), remindEvery: duration.optional() }),
+  z.strictObject({
     mode: z.literal('approval'),
     approverEmails: z.array(email).min(1, 'list at least one approver'),
     then: provisioning,
@@ -55,8 +59,12 @@ const revocation = z.discriminatedUnion('mode', [
   }),
 ]);
 
-/** Validates a policy file's content; error paths name the field, such as `steps.1.due`. */
-export const policyDefinitionSchema = z.object({
+/**
+ * Validates a policy file's content; error paths name the field, such as `steps.1.due`. Every
+ * object level rejects unknown keys, so a misspelt optional key fails instead of being dropped.
+ * Only publishing runs this schema, so stored versions load as they were saved.
+ */
+export const policyDefinitionSchema = z.strictObject({
   name: z
     .string()
     .regex(
@@ -67,3 +75,44 @@ export const policyDefinitionSchema = z.object({
   steps: z.array(step).min(1, 'a policy needs at least one step'),
   revocation,
 }) satisfies z.ZodType<PolicyDefinition, unknown>;
+
+/**
+ * Returns the keys the policy schema allows in the object at `path` of `raw`, following the
+ * variant that each `kind` or `mode` selects. Returns an empty list when `path` leads to no
+ * object in the schema.
+ */
+export function allowedPolicyKeys(path: readonly PropertyKey[], raw: unknown): string[] {
+  let schema: z.ZodType = policyDefinitionSchema;
+  let value = raw;
+  for (const key of path) {
+    schema = selectVariant(schema, value);
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(key)] as z.ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else return [];
+    value = isRecord(value) ? value[String(key)] : undefined;
+  }
+  schema = selectVariant(schema, value);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/**
+ * Unwraps defaults and optionals, and picks the union variant that the discriminator in `value`
+ * names. Returns the union itself when no variant matches.
+ */
+function selectVariant(schema: z.ZodType, value: unknown): z.ZodType {
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) {
+    schema = schema.unwrap() as z.ZodType;
+  }
+  if (!(schema instanceof z.ZodDiscriminatedUnion)) return schema;
+  const discriminator = schema.def.discriminator;
+  const tag = isRecord(value) ? value[discriminator] : undefined;
+  const variant = schema.options.find((option) => {
+    const literal = option instanceof z.ZodObject ? option.shape[discriminator] : undefined;
+    return literal instanceof z.ZodLiteral && (literal.values as Set<unknown>).has(tag);
+  });
+  return (variant as z.ZodType | undefined) ?? schema;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}

@@ -3,6 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PolicyRepository } from '../../db/policy-repository.js';
+import type { PolicyDefinition } from '../../workflows/policy.js';
 import { recert } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { seedOrganisation } from '../support/fixtures.js';
@@ -75,6 +77,122 @@ describe('recert policy publish', () => {
       `${file}: revocation.remindEvery: expected a duration such as 30s, 15m, 4h, 7d or 2w`,
     );
     expect(result.stdout).toBe('');
+  });
+
+  it('rejects misspelt step keys', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const published = await policyFile(name, 'nobody@example.invalid');
+    expect((await recert(['policy', 'publish', published], { DATABASE_URL: db.url })).code).toBe(0);
+    const file = await writePolicy(name, [
+      'steps:',
+      '  - name: Manager review',
+      '    reviewer: { kind: manager }',
+      '    due: 14d',
+      '    remindEvry: 2d',
+      '    escalateToEmail: [it-director@example.com]',
+      '    commentRequred: { certify: false, remove: true }',
+      'revocation: { mode: manual }',
+    ]);
+
+    for (const args of [[file], [file, '--dry-run']]) {
+      const result = await recert(['policy', 'publish', ...args], { DATABASE_URL: db.url });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `${file}: steps.0.remindEvry: unknown key; did you mean remindEvery?`,
+      );
+      expect(result.stderr).toContain(
+        `${file}: steps.0.escalateToEmail: unknown key; did you mean escalateToEmails?`,
+      );
+      expect(result.stderr).toContain(
+        `${file}: steps.0.commentRequred: unknown key; did you mean commentRequired?`,
+      );
+      expect(result.stdout).toBe('');
+    }
+
+    const versions = await new PolicyRepository(db.orm.em.fork()).history(name);
+    expect(versions.map((version) => version.version)).toEqual([1]);
+    expect(versions[0]?.definition.steps[0]?.commentRequired).toEqual({
+      certify: false,
+      remove: false,
+    });
+  });
+
+  it('rejects unknown keys at every level', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const file = await writePolicy(name, [
+      'descripton: Quarterly SOX review',
+      'steps:',
+      '  - name: Manager review',
+      '    reviwer: { kind: manager }',
+      '    due: 14d',
+      '    commentRequired: { certify: false, remvoe: true }',
+      '  - name: Named reviewers',
+      '    reviewer: { kind: identities, emails: [ana@example.com], team: audit }',
+      '    due: 7d',
+      'revocation:',
+      '  mode: approval',
+      '  approverEmails: [security-lead@example.com]',
+      '  then: { mode: manual }',
+      '  remind_every: 3d',
+    ]);
+
+    const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}: descripton: unknown key; did you mean description?`);
+    expect(result.stderr).toContain(`${file}: steps.0.reviewer: missing; add this section`);
+    expect(result.stderr).toContain(
+      `${file}: steps.0.reviwer: unknown key; did you mean reviewer?`,
+    );
+    expect(result.stderr).toContain(
+      `${file}: steps.0.commentRequired.remvoe: unknown key; did you mean remove?`,
+    );
+    expect(result.stderr).toContain(
+      `${file}: steps.1.reviewer.team: unknown key; remove it or use one of kind, emails`,
+    );
+    expect(result.stderr).toContain(
+      `${file}: revocation.remind_every: unknown key; did you mean remindEvery?`,
+    );
+    expect(result.stdout).toBe('');
+    expect(await new PolicyRepository(db.orm.em.fork()).find(name)).toBeUndefined();
+  });
+
+  it('rejects an unknown key in JSON', { timeout: 60_000 }, async () => {
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const file = join(await mkdtemp(join(tmpdir(), 'recert-policy-')), `${name}.json`);
+    const definition = {
+      name,
+      steps: [{ name: 'Manager review', reviewer: { kind: 'manager' }, due: '14d' }],
+      revocation: { mode: 'automatic', conector: 'okta-scim' },
+    };
+    await writeFile(file, JSON.stringify(definition));
+
+    const result = await recert(['policy', 'publish', file], { DATABASE_URL: db.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}: revocation.connector: missing; add this field`);
+    expect(result.stderr).toContain(
+      `${file}: revocation.conector: unknown key; did you mean connector?`,
+    );
+    expect(await new PolicyRepository(db.orm.em.fork()).find(name)).toBeUndefined();
+  });
+
+  it('shows stored version with extra key', { timeout: 60_000 }, async () => {
+    // Reading back never applies the file schema, so stored versions load as they were saved.
+    const name = `policy-${randomBytes(4).toString('hex')}`;
+    const step = {
+      name: 'Manager review',
+      reviewer: { kind: 'manager' as const },
+      fallbackReviewerEmails: [],
+      due: '14d',
+      commentRequired: { certify: false, remove: false },
+      allowSelfReview: false,
+      retiredSetting: true,
+    };
+    const stored: PolicyDefinition = { name, steps: [step], revocation: { mode: 'manual' } };
+    await new PolicyRepository(db.orm.em.fork()).publish(stored, 'test');
+
+    const result = await recert(['policy', 'show', name, '--json'], { DATABASE_URL: db.url });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ name, version: 1, definition: stored });
   });
 
   it('warns about an unknown connector', { timeout: 60_000 }, async () => {
