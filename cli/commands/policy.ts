@@ -19,11 +19,14 @@ export const description = 'List, show and publish review policies (immutable ve
 const usage = `Usage:
   recert policy list [--json]
   recert policy show NAME [--version N] [--json]
-  recert policy publish FILE [--dry-run] [--json]
+  recert policy publish FILE [--dry-run] [--strict] [--json]
 
 A policy file is YAML or JSON (see docs/policies.md). Each publish creates a new immutable
 version and prints what changed against the previous one; publishing unchanged content
-creates nothing. Running tasks stay on the version they started with until hard-reset.`;
+creates nothing. Running tasks stay on the version they started with until hard-reset.
+
+--strict turns warnings (an email no identity has, a connector RECERT_CONNECTORS does not
+name) into errors: nothing is published and the command exits 1. Use it in CI.`;
 
 export async function run(args: string[]): Promise<number> {
   const [sub, rest] = splitSubcommand(args);
@@ -32,6 +35,7 @@ export async function run(args: string[]): Promise<number> {
     {
       json: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       version: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -99,7 +103,14 @@ export async function run(args: string[]): Promise<number> {
             ],
           )),
         ];
-        for (const warning of warnings) process.stderr.write(`warning: ${file}: ${warning}\n`);
+        const level = values.strict ? 'error' : 'warning';
+        for (const warning of warnings) process.stderr.write(`${level}: ${file}: ${warning}\n`);
+        if (values.strict && warnings.length > 0) {
+          process.stderr.write(
+            `Nothing was published: --strict treats warnings as errors. Fix them, or publish without --strict.\n`,
+          );
+          return 1;
+        }
         if (values['dry-run']) {
           print(
             { name: definition.name, currentVersion: previous?.version ?? null, changes },

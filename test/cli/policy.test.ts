@@ -228,6 +228,18 @@ describe('recert policy publish', () => {
       'revocation.connector: no connector named "okta-scim" in RECERT_CONNECTORS (configured: github-scim)',
     );
 
+    // With --strict the same warning is an error, and nothing is published.
+    const strictPublish = await recert(['policy', 'publish', file, '--strict'], {
+      DATABASE_URL: db.url,
+      RECERT_CONNECTORS: connectors,
+    });
+    expect(strictPublish.code).toBe(1);
+    expect(strictPublish.stderr).toContain(
+      `error: ${file}: revocation.connector: no connector named "okta-scim"`,
+    );
+    expect(strictPublish.stderr).toContain('Nothing was published');
+    expect(await new PolicyRepository(db.orm.em.fork()).find(name)).toBeUndefined();
+
     const invalid = join(dirname(file), 'invalid-connectors.yaml');
     await writeFile(invalid, 'connectors:\n  okta-scim: { type: ftp }\n');
     const unreadable = await recert(['policy', 'publish', file, '--dry-run'], {
