@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recert } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { uniqueId } from '../support/temporal.js';
 
@@ -19,24 +19,14 @@ afterAll(async () => {
 
 /** Runs `recert worker` with `RECERT_CONNECTORS` set to `file` until it exits. */
 async function startWorker(file: string, extra: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/recert.ts', 'worker'], {
-    cwd: new URL('../..', import.meta.url).pathname,
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: uniqueId('connector-file'),
-      RECERT_CONNECTORS: file,
-      LOG_LEVEL: 'warn',
-      ...extra,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = await recert(['worker'], {
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: uniqueId('connector-file'),
+    RECERT_CONNECTORS: file,
+    ...extra,
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, output };
+  return { code: run.code, output: run.stdout + run.stderr };
 }
 
 describe('connector file at start', () => {

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../../runtime/ports.js';
+import { recert } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { uniqueId } from '../support/temporal.js';
 
@@ -21,25 +21,16 @@ afterAll(async () => {
 
 describe('recert web', () => {
   it('names the taken port and its variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/recert.ts', 'web'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_TASK_QUEUE: uniqueId('web-port'),
-        RECERT_WEB_PORT: String(port),
-        RECERT_SESSION_SECRET: 'a'.repeat(48),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const run = await recert(['web'], {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: uniqueId('web-port'),
+      RECERT_WEB_PORT: String(port),
+      RECERT_SESSION_SECRET: 'a'.repeat(48),
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr).toContain(`Port ${port} on 127.0.0.1`);
-    expect(stderr).toContain('RECERT_WEB_PORT');
-    expect(stderr).not.toContain('Unhandled');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Port ${port} on 127.0.0.1`);
+    expect(run.stderr).toContain('RECERT_WEB_PORT');
+    expect(run.stderr).not.toContain('Unhandled');
   }, 60_000);
 });

@@ -95,6 +95,18 @@ async function rejection(work: Promise<unknown>): Promise<string> {
   return `${cause?.type}: ${cause?.message}`;
 }
 
+/** Returns a task's revoke calls from `connector_call`, in attempt order. */
+function revokeCalls(taskId: string) {
+  return db.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ attempt: number; outcome: string; detail: string | null }[]>(
+      `select attempt, outcome, detail from connector_call
+        where task_id = ? and call = 'revoke' order by attempt`,
+      [taskId],
+    );
+}
+
 /** Waits until visibility lists the removal under `status`, as a Temporal UI query would. */
 function listedRemovals(workflowId: string, status: string) {
   const query = `WorkflowType = 'revocationWorkflow' AND WorkflowId = '${workflowId}' AND RecertStatus = '${status}'`;
@@ -356,14 +368,7 @@ describe('revocation', () => {
     expect(webhook.requests.filter((r) => r.key === key).every((r) => r.signatureValid)).toBe(true);
     expect(webhook.applied.filter((k) => k === key)).toHaveLength(1);
     // Each attempt is kept with its result, so the evidence shows the failures before success.
-    const calls = await db.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ attempt: number; outcome: string; detail: string | null }[]>(
-        `select attempt, outcome, detail from connector_call
-          where task_id = ? and call = 'revoke' order by attempt`,
-        [handle.workflowId],
-      );
+    const calls = await revokeCalls(handle.workflowId);
     expect(calls.map((c) => [c.attempt, c.outcome])).toEqual([
       [1, 'failed'],
       [2, 'failed'],
@@ -392,14 +397,7 @@ describe('revocation', () => {
         handle.workflowId,
       ]);
     expect(rows).toEqual([{ status: 'removed', revocation_status: 'failed' }]);
-    const calls = await db.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ attempt: number; outcome: string }[]>(
-        `select attempt, outcome from connector_call
-          where task_id = ? and call = 'revoke' order by attempt`,
-        [handle.workflowId],
-      );
+    const calls = await revokeCalls(handle.workflowId);
     // The fixture allows three attempts, so the third is the last.
     expect(calls.map((c) => [c.attempt, c.outcome])).toEqual([
       [1, 'failed'],
