@@ -2,7 +2,6 @@
 // cli/commands/<command>.ts and exports `description` and `run(args)`.
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConnectorConfigError } from '../activities/connectors/registry.js';
 import { ConfigError } from '../runtime/env.js';
 import { PortInUseError } from '../runtime/ports.js';
 import { PolicyError } from '../db/policy-repository.js';
@@ -49,11 +48,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      error instanceof ConnectorConfigError
-    ) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }

@@ -3,7 +3,6 @@
 // worker and the web server in this process. Ctrl-C or SIGTERM stops everything it started.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConnectorConfigError } from '../activities/connectors/registry.js';
 import { loadInsightsConfig } from '../activities/insights/config.js';
 import { loadNotificationConfig } from '../activities/notifications/config.js';
 import { loadDatabaseConfig } from '../db/config.js';
@@ -141,11 +140,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (
-    error instanceof ConfigError ||
-    error instanceof PortInUseError ||
-    error instanceof ConnectorConfigError
-  ) {
+  if (error instanceof ConfigError || error instanceof PortInUseError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     logger.error({ err: error }, 'start-up failed');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../../runtime/env.js';
 import { assertAllowed } from './safe-fetch.js';
 import { createScimConnector } from './scim.js';
 import { createWebhookConnector } from './webhook.js';
@@ -34,12 +35,15 @@ const fileSchema = z.strictObject({
     .default({}),
 });
 
-/** Error for a connector file that cannot be read or is invalid. Its message names the file. */
-export class ConnectorConfigError extends Error {
-  override name = 'ConnectorConfigError';
-
+/**
+ * Error for a connector file that cannot be read or is invalid. Its message names the file, and
+ * as a ConfigError it is printed without a stack wherever invalid settings are.
+ */
+export class ConnectorConfigError extends ConfigError {
   constructor(problems: string[]) {
-    super(`Invalid connector configuration:\n${problems.join('\n')}`);
+    super(problems);
+    this.name = 'ConnectorConfigError';
+    this.message = `Invalid connector configuration:\n${problems.join('\n')}`;
   }
 }
 
