@@ -40,7 +40,7 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Returns the first port the kernel assigns for `listen(0)` and outgoing connections. */
-function ephemeralLow(): number {
+function ephemeralRangeStart(): number {
   try {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
       .trim()
@@ -48,13 +48,14 @@ function ephemeralLow(): number {
     const value = Number(low);
     if (Number.isInteger(value) && value > 20_000) return value;
   } catch {
-    // Not Linux, or /proc is hidden: fall back to the IANA dynamic range.
+    // Not Linux, or /proc is hidden. The IANA dynamic range is used then, as it is when the
+    // kernel's range starts too low to leave room below it.
   }
   return 49_152;
 }
 
 /** Ports already returned by this process, so two callers never get the same one. */
-const handedOut = new Set<number>();
+const returnedPorts = new Set<number>();
 
 /**
  * Returns a free loopback port below the kernel's ephemeral range. Use it for a port that is
@@ -62,13 +63,13 @@ const handedOut = new Set<number>();
  * from the kernel, as the Temporal dev server does for its internal services, never gets it.
  */
 export async function findPortOutsideEphemeralRange(host = '127.0.0.1'): Promise<number> {
-  const high = ephemeralLow();
+  const high = ephemeralRangeStart();
   const low = 15_000;
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const port = low + Math.floor(Math.random() * (high - low));
-    if (handedOut.has(port)) continue;
+    if (returnedPorts.has(port)) continue;
     if ((await tryListen(port, host)) !== undefined) {
-      handedOut.add(port);
+      returnedPorts.add(port);
       return port;
     }
   }

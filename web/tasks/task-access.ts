@@ -92,7 +92,7 @@ export interface LoadedTask {
 /** One call a removal made to a connector's target, as `connector_call` keeps it. */
 export interface ConnectorCallRow {
   call: string;
-  /** Differs between removal tries: `revoke:<task>`, then `revoke:<task>:2` after a retry. */
+  /** Idempotency key of the removal try: `revoke:<task>`, then `revoke:<task>:2` after a retry. */
   idempotencyKey: string | null;
   attempt: number;
   startedAt: Date;
