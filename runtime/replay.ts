@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { replaySinks } from '../activities/closed-task-sink.js';
 import { campaignWorkflowId, reviewTaskIdPrefix } from '../db/campaigns/campaign-repository.js';
 import { searchAttributes as sa } from '../workflows/search-attributes.js';
 import { workflowsPath } from './worker.js';
@@ -64,7 +65,7 @@ export async function replayFromServer(
 
   const report: ReplayReport = { replayed: 0, failures: [] };
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: options.bundle, replayName: 'recert-replay' },
+    { workflowBundle: options.bundle, replayName: 'recert-replay', sinks: replaySinks },
     limited(),
   )) {
     report.replayed += 1;

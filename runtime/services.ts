@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConnectorRegistry } from '../activities/connectors/registry.js';
+import { createWorkerSinks } from '../activities/closed-task-sink.js';
 import { createActivities } from '../activities/index.js';
 import { loadNotificationConfig } from '../activities/notifications/config.js';
 import { Notifier } from '../activities/notifications/notifier.js';
@@ -78,6 +79,7 @@ export async function runServices(options: ServicesOptions): Promise<Services> {
         notifier: new Notifier(orm, loadNotificationConfig(), log.child({ component: 'notifier' })),
         connectors: await loadConnectorRegistry(),
       }),
+      sinks: createWorkerSinks({ orm, log, connection }),
       maxCachedWorkflows: temporalConfig.maxCachedWorkflows,
     });
     services.worker = worker;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import type { RecertSinks } from '../workflows/sinks.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -9,6 +10,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Built by `createWorkerSinks`; the review task writes its closed row through them. */
+  sinks: InjectedSinks<RecertSinks>;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles at start. */
   workflowBundlePath?: string;
   /** Upper bound on workflows kept in memory; this, not the number of open tasks, bounds RSS. */
@@ -22,6 +25,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    sinks: options.sinks,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath }),

@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it, inject } from 'vitest';
+import { replaySinks } from '../activities/closed-task-sink.js';
 import { loadHistories } from './support/histories.js';
 
 describe('recorded histories', () => {
@@ -9,7 +10,7 @@ describe('recorded histories', () => {
     for (const { name, workflowId, history } of histories) {
       await expect(
         Worker.runReplayHistory(
-          { workflowBundle: { codePath: inject('workflowBundlePath') } },
+          { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: replaySinks },
           history,
           workflowId,
         ),

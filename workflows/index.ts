@@ -3,3 +3,4 @@ export { campaignWorkflow } from './campaign.js';
 export { reviewTaskWorkflow } from './review-task.js';
 export { revocationWorkflow } from './revocation.js';
 export { smokeWorkflow } from './smoke.js';
+export { projectionRepairWorkflow } from './projection-repair.js';

@@ -7,6 +7,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -40,7 +41,8 @@ import {
   type Decision,
   type Effect,
 } from './task-reducer.js';
-import type { ReviewTaskInput, TaskState, TaskStatus } from './task-state.js';
+import type { RecertSinks } from './sinks.js';
+import type { ReviewTaskInput, TaskLogEntry, TaskState, TaskStatus } from './task-state.js';
 import {
   actionResult,
   currentDetails,
@@ -59,10 +61,14 @@ const projectionOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 } as const;
 const store = proxyActivities<Activities>(projectionOptions);
-// A closed task writes through a local activity, so the closing decision, its row and the
-// completion share one workflow task. The update then returns with the row in place, and the
-// server persists that one workflow task instead of it, the activity result, and the start
-// and completion of a second workflow task.
+// A task's last row, written just before the workflow completes, goes through a sink. The
+// decision, its row and the completion then share one workflow task and one activation, and
+// the closing update returns when the worker reports that workflow task, after the write.
+// A failed write goes to a repair workflow (activities/closed-task-sink.ts).
+const { projection: closedProjection } = proxySinks<RecertSinks>();
+/** Patch id of the change that moved the closed-task projection to a sink. */
+const CLOSED_PROJECTION_SINK = 'closed-task-projection-sink';
+// A removal in flight, and histories recorded before that patch, write through a local activity.
 const storeOnClose = proxyLocalActivities<Activities>(projectionOptions);
 /** Patch id of the change that moved the closed-task projection to a local activity. */
 const CLOSED_PROJECTION_LOCAL = 'closed-task-projection-local';
@@ -81,6 +87,11 @@ const effects = proxyActivities<Activities>({
 export interface TaskOutcome {
   status: TaskStatus;
   revocation?: RevocationResult;
+  /**
+   * Log entries the sink wrote after the task closed. A sink's input is not kept in the
+   * history, so the result keeps them, as an activity's input would be kept.
+   */
+  closedLog?: TaskLogEntry[];
 }
 
 function dueAt(step: PolicyStep | undefined, from: Date): Date | null {
@@ -97,9 +108,12 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   if (!input.resume) state = { ...state, repairReasonRequired: patched(REPAIR_REASON_REQUIRED) };
   const pending: Effect[] = [];
   let revocationRequested = false;
+  // Set when the removal has its result, after which the workflow only finishes.
+  let revocationSettled = false;
   let projectedVersion = -1;
   let projectedSeq = 0;
   let publishedAttributes = '';
+  const closedLog: TaskLogEntry[] = [];
   // Notifications run beside the review instead of blocking it: a slow or failing mail
   // provider must not hold up the next step. They are awaited before the workflow returns.
   const background = new Set<Promise<void>>();
@@ -358,7 +372,13 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
     }
     setCurrentDetails(currentDetails(snapshot));
     const projection = projectionInput(snapshot, projectedSeq);
-    if (snapshot.closed && patched(CLOSED_PROJECTION_LOCAL)) {
+    // The sink serves the write right before the workflow completes. A removal in flight keeps
+    // the local activity, so its entries are in the history (the marker) before completion.
+    const completesNext = snapshot.closed && (!revocationRequested || revocationSettled);
+    if (completesNext && patched(CLOSED_PROJECTION_SINK)) {
+      closedProjection.closed(projection);
+      closedLog.push(...projection.entries);
+    } else if (snapshot.closed && patched(CLOSED_PROJECTION_LOCAL)) {
       await storeOnClose.projectClosedTask(projection);
     } else {
       await store.projectTask(projection);
@@ -477,6 +497,7 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   let revocation: RevocationResult | undefined;
   if (revocationRequested) {
     revocation = await runRevocation();
+    revocationSettled = true;
   }
 
   // Each await below runs only when it has work: the SDK captures a stack trace for every
@@ -484,7 +505,11 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   if (background.size > 0) await Promise.all([...background]);
   if (state.version !== projectedVersion) await publish();
   if (!allHandlersFinished()) await condition(allHandlersFinished);
-  return { status: state.status, ...(revocation ? { revocation } : {}) };
+  return {
+    status: state.status,
+    ...(revocation ? { revocation } : {}),
+    ...(closedLog.length ? { closedLog } : {}),
+  };
 
   async function runRevocation(): Promise<RevocationResult> {
     const workflowId = revocationWorkflowId(state.taskId);

@@ -5,6 +5,7 @@
 // the process's RSS, every 200 ms.
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createWorkerSinks } from '../../activities/closed-task-sink.js';
 import { createActivities } from '../../activities/index.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
 import { Notifier } from '../../activities/notifications/notifier.js';
@@ -30,6 +31,7 @@ const worker = await Worker.create({
   }),
   maxCachedWorkflows: Number(env.MAX_CACHED_WORKFLOWS),
   sinks: {
+    ...createWorkerSinks({ orm, log: quiet, connection }),
     bench: {
       opened: {
         fn: (info) => {

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { createWorkerSinks } from '../../activities/closed-task-sink.js';
 import { createActivities } from '../../activities/index.js';
 import { ConnectorRegistry } from '../../activities/connectors/registry.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
@@ -94,6 +95,7 @@ export async function startBenchStack(
         notifier: new Notifier(orm, loadNotificationConfig({}), logger.child({ level: 'warn' })),
         connectors: ConnectorRegistry.empty(),
       }),
+      sinks: createWorkerSinks({ orm, log: logger, connection: nativeConnection }),
       maxCachedWorkflows: options.maxCachedWorkflows ?? 2000,
     });
     running = worker.run();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createWorkerSinks } from '../../activities/closed-task-sink.js';
 import { createActivities } from '../../activities/index.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
 import { Notifier } from '../../activities/notifications/notifier.js';
@@ -67,6 +68,7 @@ beforeAll(async () => {
       log: logger,
       notifier: new Notifier(db.orm, loadNotificationConfig({}), logger),
     }),
+    sinks: createWorkerSinks({ orm: db.orm, log: logger, connection: nativeConnection }),
     maxCachedWorkflows: 100,
   });
   running = worker.run();

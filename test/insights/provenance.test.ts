@@ -13,6 +13,7 @@ import {
   removeUpdate,
 } from '../../workflows/messages.js';
 import type { PolicyVersion } from '../../workflows/policy.js';
+import type { TaskOutcome } from '../../workflows/review-task.js';
 import type { ReviewTaskInput, TaskLogEntry } from '../../workflows/task-state.js';
 import { publishPolicy, step } from '../support/fixtures.js';
 import { useReviewHarness } from '../support/review-harness.js';
@@ -54,6 +55,14 @@ async function projectedEntries(handle: WorkflowHandle): Promise<TaskLogEntry[]>
         defaultPayloadConverter.fromPayload<TaskLogEntry[]>(payload),
       );
       entries.push(...(written ?? []));
+    }
+    // A closed task's write now goes through a sink, and the result keeps the entries it wrote.
+    const completed = event.workflowExecutionCompletedEventAttributes;
+    if (completed) {
+      const [outcome] = (completed.result?.payloads ?? []).map((payload) =>
+        defaultPayloadConverter.fromPayload<TaskOutcome>(payload),
+      );
+      entries.push(...(outcome?.closedLog ?? []));
     }
   }
   return entries;

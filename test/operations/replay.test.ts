@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { replaySinks } from '../../activities/closed-task-sink.js';
 import { bundleForReplay } from '../../runtime/replay.js';
 import { certifyUpdate } from '../../workflows/messages.js';
 import { recert } from '../support/cli.js';
@@ -25,7 +26,7 @@ async function replayCommitted(entry: string) {
   for (const { workflowId, history } of histories) {
     try {
       await Worker.runReplayHistory(
-        { workflowBundle: bundle, replayName: 'patch-test' },
+        { workflowBundle: bundle, replayName: 'patch-test', sinks: replaySinks },
         history,
         workflowId,
       );

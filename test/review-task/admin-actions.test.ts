@@ -235,7 +235,7 @@ describe('review task admin and reviewer actions', () => {
     await handle.executeUpdate(cancelUpdate, {
       args: [{ actorId: org.ids.superAdmin, reason: 'duplicate' }],
     });
-    expect(await handle.result()).toEqual({ status: 'canceled' });
+    expect((await handle.result()).status).toBe('canceled');
   });
 
   it('processes a task now', async () => {

@@ -71,14 +71,19 @@ describe('review task decisions', () => {
       args: [{ actorId: org.ids.appOwner }],
     });
     expect(afterSecond.status).toBe('certified');
-    // With no other write in flight, the closing decision writes its row before the update
-    // returns, so lists read it at once.
+    // The worker writes the closing row before it reports the workflow task that completes the
+    // update, so lists read it at once.
     const closedRow = await db.orm.em
       .fork()
       .getConnection()
       .execute('select status, state_version from review_task where id = ?', [handle.workflowId]);
     expect(closedRow).toEqual([{ status: 'certified', state_version: afterSecond.version }]);
-    expect(await handle.result()).toEqual({ status: 'certified' });
+    // The history keeps the entries of that write in the workflow's result.
+    const outcome = await handle.result();
+    expect(outcome.status).toBe('certified');
+    expect(outcome.closedLog?.map((e) => [e.type, e.actorId])).toEqual([
+      ['certified', org.ids.appOwner],
+    ]);
 
     const state = await handle.query(getTaskQuery);
     expect(state.log.map((e) => e.type)).toEqual([

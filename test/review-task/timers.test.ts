@@ -97,6 +97,6 @@ describe('review task timers', () => {
       { what: 'the escalation notice' },
     );
     await handle.executeUpdate(certifyUpdate, { args: [{ actorId: org.ids.fallback }] });
-    expect(await handle.result()).toEqual({ status: 'certified' });
+    expect((await handle.result()).status).toBe('certified');
   });
 });

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { createWorkerSinks } from '../../activities/closed-task-sink.js';
 import { createActivities } from '../../activities/index.js';
 import { ConnectorRegistry } from '../../activities/connectors/registry.js';
 import type { Connector } from '../../activities/connectors/types.js';
@@ -20,13 +21,14 @@ export function useReviewHarness(
   options: { connectors?: () => Connector[]; env?: NodeJS.ProcessEnv } = {},
 ) {
   const db = useTestDatabase();
-  const temporal = useTemporalWorker(() => ({
+  const temporal = useTemporalWorker((connection) => ({
     activities: createActivities({
       orm: db.orm,
       log: logger,
       notifier: new Notifier(db.orm, loadNotificationConfig(options.env ?? {}), logger),
       connectors: ConnectorRegistry.of(...(options.connectors?.() ?? [])),
     }),
+    sinks: createWorkerSinks({ orm: db.orm, log: logger, connection }),
   }));
 
   async function start(input: ReviewTaskInput): Promise<WorkflowHandle<typeof reviewTaskWorkflow>> {

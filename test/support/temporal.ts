@@ -38,7 +38,9 @@ export interface TemporalHarness {
  * file's own, with the workflow bundle built once per run.
  */
 export function useTemporalWorker(
-  options: () =>
+  options: (
+    connection: NativeConnection,
+  ) =>
     | Promise<Pick<WorkerOptions, 'activities'> & Partial<WorkerOptions>>
     | (Pick<WorkerOptions, 'activities'> & Partial<WorkerOptions>) = () => ({ activities: {} }),
 ): TemporalHarness {
@@ -56,7 +58,7 @@ export function useTemporalWorker(
       taskQueue: harness.taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       maxCachedWorkflows: 100,
-      ...(await options()),
+      ...(await options(nativeConnection)),
     });
     running = harness.worker.run();
   });

@@ -2,6 +2,7 @@
 // environment: TEMPORAL_ADDRESS, TASK_QUEUE, DATABASE_URL, WORKFLOW_BUNDLE and optionally
 // MAX_CACHED_WORKFLOWS (default 100). Campaign activities start tasks with the worker's client.
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createWorkerSinks } from '../../activities/closed-task-sink.js';
 import { createActivities } from '../../activities/index.js';
 import { loadNotificationConfig } from '../../activities/notifications/config.js';
 import { Notifier } from '../../activities/notifications/notifier.js';
@@ -22,6 +23,7 @@ const worker = await Worker.create({
     log: logger,
     notifier: new Notifier(orm, loadNotificationConfig({}), logger),
   }),
+  sinks: createWorkerSinks({ orm, log: logger, connection }),
   maxCachedWorkflows: Number(env.MAX_CACHED_WORKFLOWS ?? 100),
 });
 process.stdout.write('worker ready\n');
