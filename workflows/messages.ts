@@ -233,3 +233,13 @@ export interface RevocationProgressInput {
 }
 export const revocationProgressSignal =
   defineSignal<[RevocationProgressInput]>('revocationProgress');
+
+/** Sent by the revocation child to its review task after each removal reminder. */
+export interface RevocationReminderInput {
+  /** The identities reminded. */
+  to: number[];
+  /** The error when sending failed after its retries. */
+  failed?: string;
+}
+export const revocationReminderSignal =
+  defineSignal<[RevocationReminderInput]>('revocationReminder');

@@ -20,6 +20,7 @@ import {
   getTaskQuery,
   rejectionFailure,
   revocationProgressSignal,
+  revocationReminderSignal,
   revocationWorkflowId,
   taskMessageDescriptions,
   taskMessages,
@@ -179,6 +180,16 @@ export async function reviewTaskWorkflow(input: ReviewTaskInput): Promise<TaskOu
   setHandler(revocationProgressSignal, handleRevocationProgress, {
     description: 'Internal: the revocation child workflow reports its status. Not for people.',
   });
+  setHandler(
+    revocationReminderSignal,
+    ({ to, failed }) => {
+      if (!state.revocation) return;
+      state = failed
+        ? recordSystem(state, new Date(), 'revocation_reminder_failed', { to, error: failed })
+        : recordSystem(state, new Date(), 'revocation_reminded', { to });
+    },
+    { description: 'Internal: the revocation child reports a removal reminder. Not for people.' },
+  );
   function handleRevocationProgress(progress: RevocationProgressInput) {
     if (!state.revocation) return;
     const now = new Date();

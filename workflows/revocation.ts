@@ -23,6 +23,7 @@ import {
   retryRevocationSignal,
   retryRevocationUpdate,
   revocationProgressSignal,
+  revocationReminderSignal,
   type RevocationDecisionInput,
   type RevocationStateView,
 } from './messages.js';
@@ -38,6 +39,8 @@ const DENY_REASON_REQUIRED = 'deny-reason-required';
 const FAILED_REMOVAL_WAITS = 'failed-removal-waits';
 /** Patch id of the change that gave removals their campaign, application and status attributes. */
 const REVOCATION_SEARCH_ATTRIBUTES = 'revocation-search-attributes';
+/** Patch id of the change that reports each removal reminder to the review task's log. */
+const REMINDERS_IN_TASK_LOG = 'removal-reminders-in-task-log';
 /** Statuses in which the access may still be there and someone has to act. */
 const FAILED_STATUSES: readonly RevocationStatus[] = ['failed', 'verification_failed'];
 
@@ -178,6 +181,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
   const waitsAfterFailure = patched(FAILED_REMOVAL_WAITS);
   // Lets an admin find removals in the Temporal UI, for example every failed one of a campaign.
   const setsSearchAttributes = patched(REVOCATION_SEARCH_ATTRIBUTES);
+  const reportsReminders = patched(REMINDERS_IN_TASK_LOG);
   if (setsSearchAttributes) {
     const campaignId = input.campaignId ?? null;
     upsertSearchAttributes([
@@ -302,6 +306,18 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     }
   }
 
+  /** Reports a reminder to the review task, whose log is the one kept in PostgreSQL. */
+  async function reportReminder(to: number[], failed?: string) {
+    try {
+      await parent.signal(revocationReminderSignal, { to, ...(failed ? { failed } : {}) });
+    } catch (error) {
+      log.warn('could not report a removal reminder to the review task', {
+        taskId: input.taskId,
+        error: String(error),
+      });
+    }
+  }
+
   async function notify(
     event: 'revocation_approval' | 'manual_provisioning' | 'revocation_failed',
     recipientIds: number[],
@@ -345,6 +361,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
         event: 'reminded',
         comment: `Reminding identities ${recipientIds.join(', ')}.`,
       });
+      let failed: string | undefined;
       try {
         await acts.sendRemovalReminders({
           taskId: input.taskId,
@@ -353,17 +370,19 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
           atMs: Date.now(),
         });
       } catch (error) {
+        failed = String(error);
         log.error('removal reminder failed after retries', {
           taskId: input.taskId,
-          error: String(error),
+          error: failed,
         });
         state.log.push({
           at: new Date().toISOString(),
           actorId: null,
           event: 'reminder_failed',
-          comment: String(error),
+          comment: failed,
         });
       }
+      if (reportsReminders) await reportReminder(recipientIds, failed);
     }
   }
 

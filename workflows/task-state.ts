@@ -125,6 +125,8 @@ export type TaskLogType =
   | 'closed_by_campaign'
   | 'revocation_started'
   | 'revocation_updated'
+  | 'revocation_reminded'
+  | 'revocation_reminder_failed'
   | 'rejected'
   /** Written by the delete operation, not the workflow: the task's execution is gone. */
   | 'deleted';

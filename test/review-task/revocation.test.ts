@@ -192,6 +192,17 @@ describe('revocation', () => {
     const log = (await revocation.query(getRevocationQuery)).log.map((e) => e.event);
     expect(log.filter((event) => event === 'reminded').length).toBeGreaterThanOrEqual(2);
     expect(log.slice(log.indexOf('approve'))).not.toContain('reminded');
+
+    // The task's own log, kept in PostgreSQL, records each reminder and whom it went to.
+    const reminded = await db.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ data: { to: number[] } }[]>(
+        `select data from task_event where task_id = ? and type = 'revocation_reminded' order by seq`,
+        [handle.workflowId],
+      );
+    expect(reminded.length).toBeGreaterThanOrEqual(2);
+    expect(reminded.map((row) => row.data.to)).toContainEqual([org.ids.approver]);
   });
 
   it('stops a waiting removal when its task is deleted', async () => {

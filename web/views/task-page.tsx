@@ -49,6 +49,8 @@ const LOG_LABELS: Record<TaskLogEntry['type'], string> = {
   closed_by_campaign: 'Closed by the campaign',
   revocation_started: 'Revocation started',
   revocation_updated: 'Revocation updated',
+  revocation_reminded: 'Removal reminder sent',
+  revocation_reminder_failed: 'Removal reminder failed',
   rejected: 'Action rejected',
   deleted: 'Deleted',
 };
@@ -67,7 +69,10 @@ function describeEntry(entry: TaskLogEntry, names: Map<number, IdentityName>): s
       return `from ${people(data.from)} to ${people(data.to)}`;
     case 'reminder_requested':
     case 'reminded':
+    case 'revocation_reminded':
       return `to ${people(data.to)}`;
+    case 'revocation_reminder_failed':
+      return `to ${people(data.to)}: ${String(data.error ?? '')}`;
     case 'revocation_updated':
       return `status ${String(data.status ?? '')}${data.detail ? `: ${String(data.detail)}` : ''}`;
     case 'rejected':
