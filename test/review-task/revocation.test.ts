@@ -203,6 +203,8 @@ describe('revocation', () => {
       );
     expect(reminded.length).toBeGreaterThanOrEqual(2);
     expect(reminded.map((row) => row.data.to)).toContainEqual([org.ids.approver]);
+    await recordHistory(handle, 'removal-reminded');
+    await recordHistory(revocation, 'removal-reminded-revocation');
   });
 
   it('stops a waiting removal when its task is deleted', async () => {
