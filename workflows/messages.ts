@@ -234,11 +234,11 @@ export interface RevocationProgressInput {
 export const revocationProgressSignal =
   defineSignal<[RevocationProgressInput]>('revocationProgress');
 
-/** Sent by the revocation child to its review task after each removal reminder. */
+/** Report from the revocation child to its review task after each removal reminder. */
 export interface RevocationReminderInput {
-  /** The identities reminded. */
+  /** Identities reminded. */
   to: number[];
-  /** The error when sending failed after its retries. */
+  /** Error message when sending failed after its retries. */
   failed?: string;
 }
 export const revocationReminderSignal =

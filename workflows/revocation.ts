@@ -311,7 +311,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
     try {
       await parent.signal(revocationReminderSignal, { to, ...(failed ? { failed } : {}) });
     } catch (error) {
-      log.warn('could not report a removal reminder to the review task', {
+      log.warn('reporting a removal reminder to the review task failed', {
         taskId: input.taskId,
         error: String(error),
       });
