@@ -42,6 +42,10 @@ function reason(error: unknown): string {
  * The worker reports that workflow task only after the write, so if the worker dies first,
  * Temporal retries the workflow task and the write runs again. A failed write starts
  * `projectionRepairWorkflow`, which retries it through the projection activity.
+ * NOTE: the write precedes Temporal's acceptance of the workflow task, as a local activity's
+ * did. If the server rejects that workflow task because a signal arrived meanwhile, and the
+ * retry orders the signal first, the retry's log entries can collide by position with the
+ * ones written first and are dropped. The row itself follows the retry's newer version.
  */
 export function createWorkerSinks(deps: SinkDeps): InjectedSinks<RecertSinks> {
   let client: Client | undefined;
