@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import type { PolicyDefinition, PolicyVersion } from '../workflows/policy.js';
+import { describeUnknownKey } from './closest-match.js';
 import { Policy } from './entities/policy.entity.js';
 import { allowedPolicyKeys, policyDefinitionSchema } from './policy-schema.js';
 
@@ -47,36 +48,6 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     return `missing; add this ${issue.expected === 'object' ? 'section' : 'field'}`;
   }
   return issue.message;
-}
-
-/** Returns the number of single-character insertions, deletions and substitutions from a to b. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-/**
- * Describes a key the schema does not allow. Suggests the allowed key closest to it when the
- * two differ, ignoring case, by at most two edits, or one edit for allowed keys of three to
- * five characters.
- */
-function describeUnknownKey(key: string, allowed: string[]): string {
-  const candidates = allowed
-    .map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }))
-    .filter(({ name, distance }) => distance <= Math.min(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.distance - b.distance);
-  if (candidates[0]) return `unknown key; did you mean ${candidates[0].name}?`;
-  return allowed.length
-    ? `unknown key; remove it or use one of ${allowed.join(', ')}`
-    : 'unknown key; remove it';
 }
 
 /** Validates raw policy content and returns the definition, or throws PolicyError. */
