@@ -95,3 +95,32 @@ describe('policy definition keys', () => {
     ]);
   });
 });
+
+describe('policy durations', () => {
+  const expected = 'expected a duration such as 30s, 15m, 4h, 7d or 2w';
+  const cases: [string, unknown, string][] = [
+    ['unit word', '7 days', `${expected}, got "7 days"; write 7d`],
+    ['capitalised unit word', '4 Hours', `${expected}, got "4 Hours"; write 4h`],
+    ['number without unit', 7, `${expected}, got 7; add a unit, such as 7d`],
+    ['text without unit', '12', `${expected}, got "12"; add a unit, such as 12d`],
+    ['unrelated text', 'soon', `${expected}, got "soon"`],
+  ];
+
+  it.each(cases)('quotes %s', (_case, due, message) => {
+    expect(problems({ ...minimal, steps: [{ ...step, due }] })).toEqual([
+      `  - policy.yaml: steps.0.due: ${message}`,
+    ]);
+  });
+
+  it('quotes revocation reminder', () => {
+    expect(
+      problems({ ...minimal, revocation: { mode: 'manual', remindEvery: '2 weeks' } }),
+    ).toEqual([`  - policy.yaml: revocation.remindEvery: ${expected}, got "2 weeks"; write 2w`]);
+  });
+
+  it('accepts short forms', () => {
+    for (const due of ['30s', '15m', '4h', '7d', '2w', '1.5d', '500ms']) {
+      expect(problems({ ...minimal, steps: [{ ...step, due }] }), due).toEqual([]);
+    }
+  });
+});

@@ -1,10 +1,38 @@
 import { z } from 'zod';
 import type { PolicyDefinition } from '../workflows/policy.js';
 
-// Accepts what `ms` parses (Temporal's duration format): 30s, 15m, 4h, 7d, 2w.
+// Accepts the short forms of what `ms` parses (Temporal's duration format): 30s, 15m, 4h, 7d, 2w.
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/;
+
+// Unit words people write, such as "7 days" or "4 Hours", mapped to the short unit.
+const DURATION_UNITS: [RegExp, string][] = [
+  [/^(milliseconds?|msecs?|ms)$/, 'ms'],
+  [/^(seconds?|secs?|s)$/, 's'],
+  [/^(minutes?|mins?|m)$/, 'm'],
+  [/^(hours?|hrs?|h)$/, 'h'],
+  [/^(days?|d)$/, 'd'],
+  [/^(weeks?|wks?|w)$/, 'w'],
+];
+
+/**
+ * Describes an invalid duration with its value, and with its short form when the value is a
+ * number and a unit word, such as "7 days" for 7d.
+ */
+function describeInvalidDuration(value: unknown): string {
+  const expected = 'expected a duration such as 30s, 15m, 4h, 7d or 2w';
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
+  const got = `${expected}, got ${typeof value === 'string' ? `"${value}"` : JSON.stringify(value)}`;
+  const parts = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!parts) return got;
+  const [, amount, word] = parts;
+  if (!word) return `${got}; add a unit, such as ${amount}d`;
+  const unit = DURATION_UNITS.find(([words]) => words.test(word.toLowerCase()))?.[1];
+  return unit ? `${got}; write ${amount}${unit}` : got;
+}
+
 const duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/, 'expected a duration such as 30s, 15m, 4h, 7d or 2w');
+  .string({ error: (issue) => describeInvalidDuration(issue.input) })
+  .regex(DURATION, { error: (issue) => describeInvalidDuration(issue.input) });
 const email = z.email('expected an email address').transform((value) => value.toLowerCase());
 
 const reviewerRule = z.discriminatedUnion('kind', [
