@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { parse, CsvError } from 'csv-parse/sync';
+import { closestMatch } from '../closest-match.js';
 import {
   foldEmail,
   isEmail,
@@ -149,10 +150,15 @@ export const csvImporter: Importer = {
     }
     const unknown = header.filter((name) => !(name in CSV_COLUMNS));
     if (unknown.length > 0) {
+      const known = Object.keys(CSV_COLUMNS);
+      const described = unknown.map((name) => {
+        const match = closestMatch(name, known);
+        return match ? `"${name}" (did you mean ${match}?)` : `"${name}"`;
+      });
       throw new ImportFileError(
         file,
-        `unknown column${unknown.length === 1 ? '' : 's'} ${unknown.map((name) => `"${name}"`).join(', ')} in the header. ` +
-          `Rename or remove ${unknown.length === 1 ? 'it' : 'them'}; the known columns are ${Object.keys(CSV_COLUMNS).join(', ')}.`,
+        `unknown column${unknown.length === 1 ? '' : 's'} ${described.join(', ')} in the header. ` +
+          `Rename or remove ${unknown.length === 1 ? 'it' : 'them'}; the known columns are ${known.join(', ')}.`,
       );
     }
     const repeated = header.filter((name, index) => header.indexOf(name) !== index);

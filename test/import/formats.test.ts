@@ -226,7 +226,19 @@ describe('CSV import', () => {
       'unknown columns',
       'unknown.csv',
       'account_id,resource_id,favourite_colour\nu1,admin,red\n',
-      /unknown column "favourite_colour".*known columns are/,
+      /unknown column "favourite_colour" in the header.*known columns are/,
+    ],
+    [
+      'a misspelt column',
+      'typo.csv',
+      'acount_email,resource_id\nbob@csv.example,admin\n',
+      /unknown column "acount_email" \(did you mean account_email\?\) in the header\. Rename or remove it/,
+    ],
+    [
+      'a misspelt and an unknown column',
+      'typos.csv',
+      'account_id,resource_id,Resource Nmae,favourite_colour\nu1,admin,Admin,red\n',
+      /unknown columns "resource_nmae" \(did you mean resource_name\?\), "favourite_colour" in the header\. Rename or remove them/,
     ],
     ['an empty file', 'empty.csv', '', /the file is empty/],
     [
