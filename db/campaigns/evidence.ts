@@ -1,10 +1,11 @@
 /**
  * Evidence export: one CSV row per task of a campaign, and the campaign's whole task log as a
- * second CSV. A JSON manifest lists each file's sha256 and row count, the imports the snapshot
- * was taken from, and counts an auditor can check the files against. Everything is read from
- * PostgreSQL (`campaign_grant`, `review_task`, `task_event`), never from workflow histories,
- * which Temporal deletes after the retention period. Rows stream through `COPY ... TO STDOUT`
- * into the files, so memory stays flat however many tasks the campaign has.
+ * second CSV. A JSON manifest lists each file's sha256 and row count, the imports of access
+ * and of identities the snapshot was taken from, and counts an auditor can check the files
+ * against. Everything is read from PostgreSQL (`campaign_grant`, `review_task`, `task_event`),
+ * never from workflow histories, which Temporal deletes after the retention period. Rows
+ * stream through `COPY ... TO STDOUT` into the files, so memory stays flat however many tasks
+ * the campaign has.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -18,6 +19,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { PolicyDefinition } from '../../workflows/policy.js';
 import { TASK_DELETED_SQL } from './deleted-tasks.js';
 import type { CampaignSourceImport } from '../entities/campaign.entity.js';
+import { identityImportsAtSnapshot, type EvidenceIdentityImport } from './evidence-imports.js';
 import { PolicyRepository } from '../policy-repository.js';
 import { getCampaign, type CampaignRecord } from './campaign-repository.js';
 
@@ -102,7 +104,9 @@ export function taskColumns(steps: number): Column[] {
     text('subject_email', 'si.email'),
     plain('principal_type', 'cg.principal_type'),
     text('account_external_id', 'cg.principal_external_id'),
-    text('account_name', 'cg.principal_name'),
+    // The snapshot's principal_name is the login, which removals need. The display name (CSV
+    // account_name) comes from the account row, which imports update but never delete.
+    text('account_name', 'coalesce(acc.display_name, cg.principal_name)'),
     text('application_key', 'cg.application_key'),
     text('application_name', 'cg.application_name'),
     text('resource_external_id', 'cg.resource_external_id'),
@@ -122,7 +126,8 @@ export function taskColumns(steps: number): Column[] {
     ),
     text(
       'recommendation_reasons',
-      `(select string_agg(r.value, '; ' order by r.ord)
+      // Reasons are sentences, so each loses its final period to read "a; b" instead of "a.; b".
+      `(select string_agg(regexp_replace(r.value, '\\.\\s*$', ''), '; ' order by r.ord)
           from jsonb_array_elements_text(coalesce(ld.data->'shown'->'recommendation'->'reasons', '[]'::jsonb))
                with ordinality r(value, ord))`,
     ),
@@ -175,6 +180,7 @@ function tasksQuery(campaignId: number, steps: number): string {
     join campaign c on c.id = cg.campaign_id
     left join review_task t on t.id = cg.task_id
     left join identity si on si.id = cg.subject_identity_id
+    left join account acc on acc.id = cg.account_id
     ${Array.from({ length: steps }, (_, index) => stepJoin(index)).join('\n')}
     left join lateral (
       select e.data from task_event e
@@ -298,6 +304,11 @@ export interface EvidenceManifest {
     taskLogEntries: number;
   };
   sourceImports: CampaignSourceImport[];
+  /**
+   * The imports that stored identities (directory attributes and managers) when the snapshot
+   * resolved the first step's reviewers.
+   */
+  identityImports: EvidenceIdentityImport[];
   files: EvidenceFile[];
 }
 
@@ -394,6 +405,7 @@ export async function writeEvidence(
         where campaign_id = $1 and revocation_status is not null group by 1 order by 1`,
       [campaignId],
     );
+    const identityImports = await identityImportsAtSnapshot(client, campaignId);
     const { rows: projected } = await client.query<{ count: string }>(
       'select count(*) as count from review_task where campaign_id = $1',
       [campaignId],
@@ -436,6 +448,7 @@ export async function writeEvidence(
         taskLogEntries: taskLog.rows,
       },
       sourceImports: campaign.sourceImports ?? [],
+      identityImports,
       files: [
         { name: names.tasks, ...tasks, columns: taskColumns(steps).map((column) => column.name) },
         {
