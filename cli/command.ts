@@ -21,6 +21,20 @@ export class NotAllowedError extends Error {
   override name = 'NotAllowedError';
 }
 
+/** Error for a service the command needs that does not respond; printed without a stack trace, exit code 1. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}
+
+/** Node's message for an unknown option ends in a quote it never closes, so it is replaced. */
+function parseErrorMessage(error: Error & { code?: string }): string {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    return `Unknown option ${option}. A value that starts with "-" goes after "--" at the end of the command.`;
+  }
+  return error.message;
+}
+
 /**
  * Parses options with `node:util` parseArgs and turns its errors into a UsageError that
  * includes the command's usage text.
@@ -34,7 +48,7 @@ export function parseOptions<T extends ParseArgsConfig['options']>(
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${usage}`);
+    throw new UsageError(`${parseErrorMessage(error as Error)}\n\n${usage}`);
   }
 }
 

@@ -4,11 +4,12 @@ import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { loadDatabaseConfig } from '../db/config.js';
 import { createOrm, migrate } from '../db/orm.js';
-import { startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
+import { runningOwner, startEmbeddedPostgres } from '../runtime/embedded-postgres.js';
 import { logger } from '../runtime/logger.js';
 import { loadLocalSecrets } from '../runtime/secrets.js';
 import { connectClient } from '../runtime/temporal-connection.js';
 import { loadTemporalConfig } from '../temporal.config.js';
+import { UnavailableError } from './command.js';
 
 async function accepts(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_500 });
@@ -33,8 +34,14 @@ export async function withDatabase<T>(fn: (orm: MikroORM) => Promise<T>): Promis
   if (!url) {
     const secrets = await loadLocalSecrets(config.dataDir);
     const embeddedUrl = `postgresql://recert:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${config.embeddedPort}/recert`;
+    // A server another command started may run on another port; its owner file names it.
+    const running = await runningOwner(join(config.dataDir, 'postgres'));
+    const runningUrl =
+      running && embeddedUrl.replace(`:${config.embeddedPort}/`, `:${running.port}/`);
     if (await accepts(embeddedUrl)) {
       url = embeddedUrl;
+    } else if (runningUrl && (await accepts(runningUrl))) {
+      url = runningUrl;
     } else {
       const postgres = await startEmbeddedPostgres({
         dataDir: join(config.dataDir, 'postgres'),
@@ -66,8 +73,8 @@ export async function withTemporal<T>(fn: (client: Client) => Promise<T>): Promi
     client = await connectClient(config, address);
     await client.connection.workflowService.getSystemInfo({});
   } catch (error) {
-    throw new Error(
-      `Cannot reach Temporal at ${address} (${(error as Error).message}). Start Recert with npm start, or set TEMPORAL_ADDRESS.`,
+    throw new UnavailableError(
+      `Cannot reach Temporal at ${address} (${(error as Error).message}). Start Recert with npm start, or set TEMPORAL_ADDRESS (or TEMPORAL_DEV_PORT when npm start uses another port).`,
     );
   }
   try {

@@ -2,10 +2,12 @@
 // cli/commands/<command>.ts and exports `description` and `run(args)`.
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InvalidQueryError } from '../runtime/batch-actions.js';
 import { ConfigError } from '../runtime/env.js';
+import { adoptRunningInstance } from '../runtime/instance-file.js';
 import { PortInUseError } from '../runtime/ports.js';
 import { PolicyError } from '../db/policy-repository.js';
-import { NotAllowedError, UsageError, type Command } from './command.js';
+import { NotAllowedError, UnavailableError, UsageError, type Command } from './command.js';
 
 const commandsDir = fileURLToPath(new URL('./commands', import.meta.url));
 
@@ -32,6 +34,7 @@ async function printHelp() {
 }
 
 async function main(argv: string[]): Promise<number> {
+  adoptRunningInstance();
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     await printHelp();
@@ -48,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof InvalidQueryError
+    ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
@@ -57,7 +64,8 @@ main(process.argv.slice(2)).then(
     if (
       error instanceof PolicyError ||
       error instanceof PortInUseError ||
-      error instanceof NotAllowedError
+      error instanceof NotAllowedError ||
+      error instanceof UnavailableError
     ) {
       process.stderr.write(`${error.message}\n`);
       process.exit(1);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
 import {
   retryRevocationUpdate,
   revocationWorkflowId,
@@ -31,9 +31,30 @@ export function openTasksQuery(extra?: string): string {
   return extra ? `${base} AND (${extra})` : base;
 }
 
+/** Error for a visibility query that Temporal rejects, with Temporal's reason in the message. */
+export class InvalidQueryError extends Error {
+  override name = 'InvalidQueryError';
+}
+
 export async function listWorkflowIds(client: Client, query: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  try {
+    for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+  } catch (error) {
+    // The SDK's own message is only "Failed to list workflows"; the reason is in its cause.
+    const reason =
+      error instanceof ServiceError ? (error.cause as Error | undefined)?.message : undefined;
+    if (reason?.includes('INVALID_ARGUMENT')) {
+      throw new InvalidQueryError(
+        `Temporal rejected the query ${query}: ${reason.replace(/^\d+ INVALID_ARGUMENT: /, '')}. Recert's search attributes are ${Object.values(
+          sa,
+        )
+          .map((key) => key.name)
+          .join(', ')}.`,
+      );
+    }
+    throw error;
+  }
   return ids.sort();
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { ConfigError } from './env.js';
 import { assertPortFree } from './ports.js';
 
 const run = promisify(execFile);
@@ -29,6 +30,37 @@ export interface EmbeddedPostgres {
 
 const USER = 'recert';
 const DATABASE = 'recert';
+
+/** The file, beside the data directory, naming the process that runs its server and the port. */
+const ownerFile = (dataDir: string) => `${dataDir}.owner.json`;
+
+/** Returns whether a process with this id is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Returns the server another live Recert process runs on `dataDir`, or undefined. A server
+ * whose owner has died is a leftover, which the next start stops and reuses.
+ */
+export async function runningOwner(
+  dataDir: string,
+): Promise<{ pid: number; port: number } | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(ownerFile(dataDir), 'utf8')) as {
+      pid: number;
+      port: number;
+    };
+    return owner.pid !== process.pid && alive(owner.pid) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Binaries {
   postgres: string;
@@ -79,6 +111,12 @@ export async function startEmbeddedPostgres(
   const owner = await serverUser();
   const log = options.log ?? (() => undefined);
   const dataDir = options.dataDir;
+  const running = await runningOwner(dataDir);
+  if (running) {
+    throw new ConfigError([
+      `The embedded PostgreSQL in ${dataDir} is in use by Recert process ${running.pid} on port ${running.port}. Stop that process first, or set RECERT_DATA_DIR to another folder.`,
+    ]);
+  }
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     log(`Creating a PostgreSQL cluster in ${dataDir}`);
@@ -128,17 +166,20 @@ export async function startEmbeddedPostgres(
     await sleep(200);
   }
 
+  await writeFile(ownerFile(dataDir), JSON.stringify({ pid: process.pid, port: options.port }));
   return {
     url,
     adminUrl,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         // SIGINT is PostgreSQL's "fast" shutdown: it ends sessions and checkpoints cleanly.
         child.kill('SIGINT');
-      }),
+      });
+      await rm(ownerFile(dataDir), { force: true });
+    },
   };
 }
 

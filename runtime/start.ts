@@ -11,6 +11,7 @@ import { loadTemporalConfig } from '../temporal.config.js';
 import { loadWebConfig } from '../web/config.js';
 import { startDevServer } from './dev-server.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { removeInstanceFile, writeInstanceFile } from './instance-file.js';
 import { ConfigError, loadAllConfig } from './env.js';
 import { logger } from './logger.js';
 import { assertPortFree, PortInUseError } from './ports.js';
@@ -116,6 +117,12 @@ async function main() {
     log: logger,
   });
   stops.push({ name: 'services', stop: services.stop });
+  // CLI commands read this file to reach the same database, Temporal server and roles.
+  await writeInstanceFile(dbConfig.dataDir, {
+    RECERT_EMBEDDED_PG_PORT: String(dbConfig.embeddedPort),
+    TEMPORAL_DEV_PORT: String(temporalConfig.devServerPort),
+  });
+  stops.push({ name: 'instance file', stop: () => removeInstanceFile(dbConfig.dataDir) });
   const superAdmins = (await listRoleHolders(services.orm.em.fork()))
     .filter((holder) => holder.role === 'super_admin' && holder.email)
     .map((holder) => holder.email);

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -133,8 +134,28 @@ describe('npm start', () => {
     );
     await connection.close();
 
+    // A CLI command from a shell that sets none of the ports reaches this instance through its
+    // instance file, and leaves its PostgreSQL running.
+    const shellEnv = Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !/^(RECERT_|TEMPORAL_|DATABASE_URL$)/.test(name),
+      ),
+    );
+    const listed = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'cli/recert.ts', 'campaign', 'list', '--json'],
+      { cwd: repoRoot, env: { ...shellEnv, RECERT_DATA_DIR: env.RECERT_DATA_DIR } },
+    ).toString();
+    expect(JSON.parse(listed)).toHaveLength(1);
+    const stillUp = new pg.Client({ connectionString: databaseUrl });
+    await stillUp.connect();
+    expect((await stillUp.query('select 1 as up')).rows).toEqual([{ up: 1 }]);
+    await stillUp.end();
+
     first.child.kill('SIGTERM');
     await first.exited;
+    // The instance file goes with the instance, so later commands do not adopt its settings.
+    expect(existsSync(join(env.RECERT_DATA_DIR!, 'instance.json'))).toBe(false);
     await eventually(
       async () => processesMentioning(dataDir),
       (left) => left.length === 0,

@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
+// An empty data directory, so a developer's running `npm start` in the checkout, whose
+// settings the CLI adopts, cannot change what the tests see.
+const emptyDataDir = mkdtempSync(join(tmpdir(), 'recert-cli-data-'));
 
 /** Runs `recert ARGS` as a user would, returning exit code, stdout and stderr. */
 export async function recert(
@@ -14,7 +20,7 @@ export async function recert(
       ['--import', 'tsx', 'cli/recert.ts', ...args],
       {
         cwd: repoRoot,
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        env: { ...process.env, LOG_LEVEL: 'warn', RECERT_DATA_DIR: emptyDataDir, ...env },
         maxBuffer: 32 * 1024 * 1024,
       },
     );
