@@ -152,8 +152,9 @@ export async function previewCampaign(
 }
 
 /**
- * Lists the applications in the snapshot whose removals would fail at once: the policy has
- * their owners remove access by hand, and the application has no owner who is not terminated.
+ * Lists the applications in the snapshot where the policy has owners remove access by hand but
+ * no owner is active (not terminated). The campaign owner then removes it by hand, as the
+ * revocation workflow does, and when the campaign owner is terminated too, the removal fails.
  */
 async function revocationWarnings(em: EntityManager, campaign: CampaignRecord): Promise<string[]> {
   const policy = await new PolicyRepository(em).find(campaign.policyName, campaign.policyVersion);
@@ -172,8 +173,17 @@ async function revocationWarnings(em: EntityManager, campaign: CampaignRecord): 
       group by cg.application_id order by name`,
     [campaign.id],
   );
-  return rows.map(
-    (row) =>
-      `${row.name} (${row.grants} grants) has no application owner, so a removal there cannot be carried out by hand and fails. Import the application with its owners, or publish a policy with a connector.`,
+  if (rows.length === 0) return [];
+  const [owner] = await em
+    .getConnection()
+    .execute<{ active: boolean }[]>(
+      `select employment_status <> 'terminated' as active from identity where id = ?`,
+      [campaign.ownerId],
+    );
+  const ownerName = campaign.ownerEmail ?? campaign.ownerName;
+  return rows.map((row) =>
+    owner?.active
+      ? `${row.name} (${row.grants} grants) has no active application owner, so the campaign owner (${ownerName}) removes access there by hand. Import the application with its owners to hand these removals to them, or publish a policy with a connector.`
+      : `${row.name} (${row.grants} grants) has no active application owner, and the campaign owner (${ownerName}) is terminated, so a removal there fails. Import the application with its owners, or publish a policy with a connector.`,
   );
 }

@@ -6,7 +6,7 @@ import { previewedCampaign, seedCampaignOrg } from './support.js';
 const db = useTestDatabase();
 
 describe('campaign preview warnings', () => {
-  it('warns when manual removals have no owner', async () => {
+  it('sends ownerless removals to the campaign owner', async () => {
     const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
     await db.orm.em
       .fork()
@@ -16,7 +16,31 @@ describe('campaign preview warnings', () => {
 
     const preview = await previewCampaign(db.orm.em.fork(), campaignId);
     expect(preview.warnings).toHaveLength(1);
-    expect(preview.warnings[0]).toContain(`App ${org.tag} (2 grants) has no application owner`);
+    expect(preview.warnings[0]).toBe(
+      `App ${org.tag} (2 grants) has no active application owner, so the campaign owner ` +
+        `(${org.emails.owner}) removes access there by hand. Import the application with its ` +
+        'owners to hand these removals to them, or publish a policy with a connector.',
+    );
+    expect(preview.warnings[0]).not.toContain('fails');
+  });
+
+  it('warns of failure without an active campaign owner', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
+    const connection = db.orm.em.fork().getConnection();
+    await connection.execute('delete from application_owner where application_id = ?', [
+      org.applicationId,
+    ]);
+    const campaignId = await previewedCampaign(db.orm, org);
+    await connection.execute(`update identity set employment_status = 'terminated' where id = ?`, [
+      org.owner,
+    ]);
+
+    const preview = await previewCampaign(db.orm.em.fork(), campaignId);
+    expect(preview.warnings).toHaveLength(1);
+    expect(preview.warnings[0]).toContain(
+      `App ${org.tag} (2 grants) has no active application owner, and the campaign owner ` +
+        `(${org.emails.owner}) is terminated, so a removal there fails.`,
+    );
   });
 
   it('stays quiet when an owner can remove', async () => {
