@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ConfigError } from './env.js';
+import { processRunning } from './instance-file.js';
 import { assertPortFree } from './ports.js';
 
 const run = promisify(execFile);
@@ -34,16 +35,6 @@ const DATABASE = 'recert';
 /** The file, beside the data directory, naming the process that runs its server and the port. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner.json`;
 
-/** Returns whether a process with this id is running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Returns the server another live Recert process runs on `dataDir`, or undefined. A server
  * whose owner has died is a leftover, which the next start stops and reuses.
@@ -56,7 +47,7 @@ export async function runningOwner(
       pid: number;
       port: number;
     };
-    return owner.pid !== process.pid && alive(owner.pid) ? owner : undefined;
+    return owner.pid !== process.pid && processRunning(owner.pid) ? owner : undefined;
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@ const isKeptVariable = (name: string) =>
   name.startsWith('RECERT_') || name.startsWith('TEMPORAL_') || name === 'DATABASE_URL';
 
 /** Returns whether a process with this id is running. */
-function alive(pid: number): boolean {
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -52,7 +52,7 @@ export function readRunningInstance(dataDir: string): InstanceFile | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const file = JSON.parse(readFileSync(path, 'utf8')) as InstanceFile;
-    return Number.isInteger(file.pid) && alive(file.pid) ? file : undefined;
+    return Number.isInteger(file.pid) && processRunning(file.pid) ? file : undefined;
   } catch {
     // A file cut short by a crash is treated as absent.
     return undefined;
