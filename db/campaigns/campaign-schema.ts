@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NoResponseRule } from '../../workflows/campaign-messages.js';
+import { describeUnknownKey } from '../closest-match.js';
 
 export type { NoResponseRule };
 
@@ -42,8 +43,8 @@ const instant = z
 
 const email = z.email('expected an email address').transform((value) => value.toLowerCase());
 
-const names = (what: string) =>
-  z.array(z.string().trim().min(1, `expected a non-empty ${what}`)).default([]);
+const name = (noun: string) => z.string().trim().min(1, `expected a non-empty ${noun}`);
+const names = (noun: string) => z.array(name(noun)).default([]);
 
 /** Scope of a campaign: the grants it reviews. Empty lists mean all. */
 export const campaignScopeSchema = z
@@ -114,6 +115,12 @@ export const campaignDefinitionSchema = z
 export type CampaignDefinitionInput = z.input<typeof campaignDefinitionSchema>;
 export type CampaignDefinition = z.output<typeof campaignDefinitionSchema>;
 
+/** One problem with a campaign definition, at the path of the field it concerns. */
+export interface CampaignProblem {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
 /** Raised when a campaign definition is invalid; `problems` name each field. */
 export class CampaignDefinitionError extends Error {
   /** `file` is the campaign file the definition was read from, when there was one. */
@@ -126,15 +133,141 @@ export class CampaignDefinitionError extends Error {
     );
     this.name = 'CampaignDefinitionError';
   }
+
+  /** Builds the error from problems in any order, listing them in the order of the fields. */
+  static from(problems: CampaignProblem[], file?: string): CampaignDefinitionError {
+    const lines = [...problems]
+      .sort((a, b) => comparePaths(a.path, b.path))
+      .map((problem) => `${problem.path.join('.') || '(top level)'}: ${problem.message}`);
+    return new CampaignDefinitionError(lines, file);
+  }
+}
+
+// Problems are listed in this order of fields, which is the order of the documented file format.
+const FIELD_ORDER: readonly string[] = [
+  ...Object.keys(campaignDefinitionSchema.shape),
+  ...Object.keys(campaignScopeSchema.shape),
+];
+
+/** Orders paths by field order, list indices by number, and unknown keys after known ones. */
+function comparePaths(a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const rank = (key: PropertyKey) =>
+      typeof key === 'number' ? key : FIELD_ORDER.indexOf(String(key)) + 1 || Infinity;
+    const difference = rank(a[i]!) - rank(b[i]!);
+    if (difference !== 0 && !Number.isNaN(difference)) return difference;
+  }
+  return a.length - b.length;
+}
+
+const EXPECTED_TYPES: Record<string, string> = {
+  array: 'a list',
+  boolean: 'true or false',
+  number: 'a number',
+  object: 'a mapping of keys to values',
+  string: 'text',
+};
+
+/**
+ * Rewrites Zod's issues as problems: a missing field, the type expected with the value given,
+ * and each unknown key on its own line with the closest allowed key.
+ */
+function describeIssues(issues: z.core.$ZodIssue[]): CampaignProblem[] {
+  return issues.flatMap((issue): CampaignProblem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = Object.keys(
+        issue.path.length === 0 ? campaignDefinitionSchema.shape : campaignScopeSchema.shape,
+      );
+      return issue.keys.map((key) => ({
+        path: [...issue.path, key],
+        message: describeUnknownKey(key, allowed),
+      }));
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      const message = issue.message.startsWith('missing')
+        ? issue.message
+        : 'missing; add this field';
+      return [{ path: issue.path, message }];
+    }
+    if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+      const expected = EXPECTED_TYPES[issue.expected] ?? issue.expected;
+      return [
+        { path: issue.path, message: `expected ${expected}, got ${JSON.stringify(issue.input)}` },
+      ];
+    }
+    return [{ path: issue.path, message: issue.message }];
+  });
+}
+
+/**
+ * Validates raw campaign content and returns the definition, or the problems with their
+ * paths, such as `scope.riskLevels.0`.
+ */
+export function checkCampaignDefinition(
+  raw: unknown,
+):
+  | { definition: CampaignDefinition; problems: [] }
+  | { definition?: undefined; problems: CampaignProblem[] } {
+  const result = campaignDefinitionSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { definition: result.data, problems: [] };
+  return { problems: describeIssues(result.error.issues) };
 }
 
 /** Validates raw campaign content and returns the definition, or throws CampaignDefinitionError. */
 export function parseCampaignDefinition(raw: unknown): CampaignDefinition {
-  const result = campaignDefinitionSchema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new CampaignDefinitionError(
-    result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`,
-    ),
-  );
+  const result = checkCampaignDefinition(raw);
+  if (result.definition) return result.definition;
+  throw CampaignDefinitionError.from(result.problems);
+}
+
+/**
+ * The fields of a campaign definition that name stored data, each checked against the schema
+ * on its own, so that an invalid definition can still be checked against the database. A
+ * field the schema rejects is undefined.
+ */
+export interface CampaignReferences {
+  policy?: string;
+  policyVersion?: number;
+  owner?: string;
+  /** Admin emails in the order given, so that list indices match the definition. */
+  admins: (string | undefined)[];
+  dueAt?: Date;
+  /** Application keys of the scope in the order given. */
+  applications: (string | undefined)[];
+}
+
+/** Returns the references of a valid definition. */
+export function campaignReferences(definition: CampaignDefinition): CampaignReferences {
+  return {
+    policy: definition.policy,
+    policyVersion: definition.policyVersion,
+    owner: definition.owner,
+    admins: definition.admins,
+    dueAt: definition.dueAt,
+    applications: definition.scope.applications,
+  };
+}
+
+/** Reads the references from raw campaign content, leaving out each value the schema rejects. */
+export function readCampaignReferences(raw: unknown): CampaignReferences {
+  const record = isRecord(raw) ? raw : {};
+  const scope = isRecord(record.scope) ? record.scope : {};
+  const shape = campaignDefinitionSchema.shape;
+  const parse = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+    const result = schema.safeParse(value);
+    return result.success ? result.data : undefined;
+  };
+  const list = (value: unknown) => (Array.isArray(value) ? (value as unknown[]) : []);
+  return {
+    policy: parse(shape.policy, record.policy),
+    policyVersion: parse(shape.policyVersion, record.policyVersion),
+    owner: parse(email, record.owner),
+    admins: list(record.admins).map((value) => parse(email, value)),
+    dueAt: parse(instant, record.dueAt),
+    applications: list(scope.applications).map((value) => parse(name('application key'), value)),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
