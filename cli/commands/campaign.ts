@@ -6,15 +6,14 @@ import type { Client } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
 import {
   CampaignStateError,
-  createCampaign,
   getCampaign,
   listCampaigns,
+  validateAndCreateCampaign,
   type CampaignRecord,
 } from '../../db/campaigns/campaign-repository.js';
 import {
   CampaignDefinitionError,
   NO_RESPONSE_RULES,
-  parseCampaignDefinition,
   type NoResponseRule,
 } from '../../db/campaigns/campaign-schema.js';
 import { planClose, plannedCloses, type PlannedClose } from '../../db/campaigns/close-plan.js';
@@ -187,10 +186,10 @@ async function definitionFrom(values: Values): Promise<Record<string, unknown>> 
   return raw;
 }
 
-/** Validates the campaign, naming the file in the error when the definition came from one. */
-function parseFrom(values: Values, raw: Record<string, unknown>) {
+/** Runs `create`, adding the file name to a CampaignDefinitionError when there is a file. */
+async function namingFile<T>(values: Values, create: () => Promise<T>): Promise<T> {
   try {
-    return parseCampaignDefinition(raw);
+    return await create();
   } catch (error) {
     if (!(error instanceof CampaignDefinitionError) || !values.file) throw error;
     throw new CampaignDefinitionError(error.problems, values.file);
@@ -358,9 +357,12 @@ export async function run(args: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'create': {
-        const definition = parseFrom(values, await definitionFrom(values));
+        const raw = await definitionFrom(values);
         return await withDatabase(async (orm) => {
-          const campaign = await createCampaign(orm.em.fork(), definition, actor);
+          // Checks the schema and the stored data together, so every problem is listed at once.
+          const campaign = await namingFile(values, () =>
+            validateAndCreateCampaign(orm.em.fork(), raw, actor),
+          );
           await auditCampaignCreated(orm, actor, campaign);
           print(
             campaign,

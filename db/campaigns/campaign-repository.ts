@@ -1,9 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PolicyVersion } from '../../workflows/policy.js';
+import { closestMatch } from '../closest-match.js';
 import type { CampaignScope, CampaignSourceImport } from '../entities/campaign.entity.js';
 import { PolicyRepository } from '../policy-repository.js';
 import {
+  campaignReferences,
+  checkCampaignDefinition,
   CampaignDefinitionError,
+  readCampaignReferences,
   type CampaignDefinition,
+  type CampaignProblem,
+  type CampaignReferences,
   type CampaignView,
   type NoResponseRule,
 } from './campaign-schema.js';
@@ -139,6 +146,151 @@ export async function listCampaigns(em: EntityManager): Promise<CampaignRecord[]
   return rows.map(toRecord);
 }
 
+// At most this many known names are listed for an unknown name with no close match.
+const MAX_LISTED_NAMES = 10;
+
+/** Describes a policy name or version that is not published. */
+async function missingPolicyProblem(
+  policies: PolicyRepository,
+  name: string,
+  version: number | undefined,
+): Promise<CampaignProblem> {
+  if (version !== undefined && (await policies.find(name))) {
+    return {
+      path: ['policyVersion'],
+      message: `policy "${name}" has no published version ${version}`,
+    };
+  }
+  const published = (await policies.listLatest()).map((row) => row.name);
+  const match = closestMatch(name, published);
+  const listed = published.length > 0 && published.length <= MAX_LISTED_NAMES;
+  let fix = 'publish it with recert policy publish';
+  if (match) fix = `did you mean ${match}?`;
+  else if (listed) fix = `use one of ${published.join(', ')}, or ${fix}`;
+  return { path: ['policy'], message: `no policy named "${name}" is published; ${fix}` };
+}
+
+/** Describes each application key that no imported application has. */
+async function unknownApplicationProblems(
+  em: EntityManager,
+  keys: (string | undefined)[],
+): Promise<CampaignProblem[]> {
+  const db = em.getConnection();
+  const namedKeys = keys.filter((key) => key !== undefined);
+  if (namedKeys.length === 0) return [];
+  const found = await db.execute<{ key: string }[]>(
+    'select key from application where key in (?)',
+    [namedKeys],
+  );
+  const foundKeys = new Set(found.map((row) => row.key));
+  if (namedKeys.every((key) => foundKeys.has(key))) return [];
+
+  const known = (
+    await db.execute<{ key: string }[]>('select key from application order by key')
+  ).map((row) => row.key);
+  const problems: CampaignProblem[] = [];
+  keys.forEach((key, index) => {
+    if (key === undefined || foundKeys.has(key)) return;
+    const match = closestMatch(key, known);
+    let message = `no application has the key "${key}"; `;
+    if (known.length === 0)
+      message = `no application has the key "${key}", and none is imported yet; import one with recert import`;
+    else if (match) message += `did you mean ${match}?`;
+    else if (known.length <= MAX_LISTED_NAMES) message += `use one of ${known.join(', ')}`;
+    else message += `check it against the ${known.length} imported applications`;
+    problems.push({ path: ['scope', 'applications', index], message });
+  });
+  return problems;
+}
+
+/** Problems found by checkReferences, and the stored policy, owner and admins the names match. */
+interface CheckedReferences {
+  problems: CampaignProblem[];
+  policy?: PolicyVersion;
+  ownerId?: number;
+  adminIds: number[];
+}
+
+/**
+ * Checks the references of a definition against stored data: a published policy version, an
+ * active owner and admins, known applications and a due date after `now`. Fields that are
+ * undefined were rejected by the schema and are not checked.
+ */
+async function checkReferences(
+  em: EntityManager,
+  references: CampaignReferences,
+  now: Date,
+): Promise<CheckedReferences> {
+  const problems: CampaignProblem[] = [];
+  const db = em.getConnection();
+  const policies = new PolicyRepository(em);
+
+  let policy: PolicyVersion | undefined;
+  if (references.policy !== undefined) {
+    policy = await policies.find(references.policy, references.policyVersion);
+    if (!policy)
+      problems.push(
+        await missingPolicyProblem(policies, references.policy, references.policyVersion),
+      );
+  }
+
+  const admins = references.admins;
+  const emails = [references.owner, ...admins].filter((email) => email !== undefined);
+  const people = emails.length
+    ? await db.execute<{ id: number; email: string; employment_status: string }[]>(
+        `select id, lower(email) as email, employment_status from identity where lower(email) in (?)`,
+        [emails],
+      )
+    : [];
+  const active = new Map(
+    people.filter((p) => p.employment_status !== 'terminated').map((p) => [p.email, p.id]),
+  );
+  const ownerId = references.owner === undefined ? undefined : active.get(references.owner);
+  if (references.owner !== undefined && ownerId === undefined)
+    problems.push({
+      path: ['owner'],
+      message: `no active identity has the email ${references.owner}`,
+    });
+  const adminIds: number[] = [];
+  admins.forEach((email, index) => {
+    if (email === undefined) return;
+    const id = active.get(email);
+    if (id === undefined)
+      problems.push({
+        path: ['admins', index],
+        message: `no active identity has the email ${email}`,
+      });
+    else if (!adminIds.includes(id)) adminIds.push(id);
+  });
+
+  problems.push(...(await unknownApplicationProblems(em, references.applications)));
+
+  if (references.dueAt !== undefined && references.dueAt <= now)
+    problems.push({
+      path: ['dueAt'],
+      message: `${references.dueAt.toISOString()} is in the past; choose a later date`,
+    });
+
+  return { problems, policy, ownerId, adminIds };
+}
+
+/**
+ * Validates raw campaign content, as read from a file or options, and creates the draft.
+ * When the schema rejects the content, the fields it accepts are still checked against stored
+ * data, so the CampaignDefinitionError lists every problem at once.
+ */
+export async function validateAndCreateCampaign(
+  em: EntityManager,
+  raw: unknown,
+  createdBy: string,
+  now = new Date(),
+): Promise<CampaignRecord> {
+  const result = checkCampaignDefinition(raw);
+  if (result.definition) return createCampaign(em, result.definition, createdBy, now);
+  const checked = await checkReferences(em, readCampaignReferences(raw), now);
+  throw CampaignDefinitionError.from([...result.problems, ...checked.problems]);
+}
+
 /**
  * Checks a definition against stored data (published policy, active owner and admins, known
  * applications, a due date in the future) and inserts the campaign as a draft. Every problem
@@ -150,55 +302,16 @@ export async function createCampaign(
   createdBy: string,
   now = new Date(),
 ): Promise<CampaignRecord> {
-  const problems: string[] = [];
   const db = em.getConnection();
-
-  const policy = await new PolicyRepository(em).find(definition.policy, definition.policyVersion);
-  if (!policy) {
-    problems.push(
-      definition.policyVersion === undefined
-        ? `policy: no policy named "${definition.policy}" is published; publish it with recert policy publish`
-        : `policyVersion: policy "${definition.policy}" has no published version ${definition.policyVersion}`,
-    );
-  }
-
-  const emails = [definition.owner, ...definition.admins];
-  const people = await db.execute<{ id: number; email: string; employment_status: string }[]>(
-    `select id, lower(email) as email, employment_status from identity where lower(email) in (?)`,
-    [emails],
+  const { problems, policy, ownerId, adminIds } = await checkReferences(
+    em,
+    campaignReferences(definition),
+    now,
   );
-  const active = new Map(
-    people.filter((p) => p.employment_status !== 'terminated').map((p) => [p.email, p.id]),
-  );
-  const ownerId = active.get(definition.owner);
-  if (ownerId === undefined)
-    problems.push(`owner: no active identity has the email ${definition.owner}`);
-  const adminIds: number[] = [];
-  definition.admins.forEach((email, index) => {
-    const id = active.get(email);
-    if (id === undefined)
-      problems.push(`admins.${index}: no active identity has the email ${email}`);
-    else if (!adminIds.includes(id)) adminIds.push(id);
-  });
+  if (problems.length > 0 || !policy || ownerId === undefined)
+    throw CampaignDefinitionError.from(problems);
 
   const keys = definition.scope.applications;
-  if (keys.length > 0) {
-    const known = new Set(
-      (
-        await db.execute<{ key: string }[]>('select key from application where key in (?)', [keys])
-      ).map((row) => row.key),
-    );
-    keys.forEach((key, index) => {
-      if (!known.has(key))
-        problems.push(`scope.applications.${index}: no application has the key "${key}"`);
-    });
-  }
-  if (definition.dueAt <= now)
-    problems.push(`dueAt: ${definition.dueAt.toISOString()} is in the past; choose a later date`);
-
-  if (problems.length > 0 || !policy || ownerId === undefined)
-    throw new CampaignDefinitionError(problems);
-
   const scope: CampaignScope = {
     applicationKeys: keys,
     resourceTypes: definition.scope.resourceTypes,
