@@ -74,7 +74,7 @@ create reads a YAML or JSON file (--file) and/or these options; options override
 
 preview writes the frozen snapshot of grants in scope once (--refresh rewrites a draft's) and
 prints the load per application, resource and reviewer, and the grants without a reviewer.
-launch starts one review task per snapshot grant and shows a progress bar until all are open.
+launch starts one review task per snapshot grant and shows a progress bar until all have started.
 close --dry-run lists what closing now would certify, remove or leave open; --yes closes.
 See docs/campaigns.md.`;
 
@@ -268,10 +268,10 @@ function describeProgress(progress: CampaignProgress): string {
     `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled${progress.deleted ? `, ${progress.deleted} deleted` : ''}`,
     `Overdue: ${progress.overdue}; removals in progress: ${progress.removalsInProgress}; failed revocations: ${progress.failedRevocations}`,
     '',
-    'Per application (open / certified / removed / expired):',
+    'Per application (not started / open / certified / removed / expired):',
     ...progress.byApplication.map(
       (row) =>
-        `  ${row.applicationName}: ${row.open} / ${row.certified} / ${row.removed} / ${row.expired}`,
+        `  ${row.applicationName}: ${row.notStarted} / ${row.open} / ${row.certified} / ${row.removed} / ${row.expired}`,
     ),
     '',
     `Per reviewer (${progress.byReviewer.length} of ${progress.reviewerCount}; open / overdue / decided / closed unanswered):`,
@@ -433,7 +433,7 @@ export async function run(args: string[]): Promise<number> {
             id,
             'launch',
             !values.json,
-            (p) => ({ done: p.opened, detail: `tasks open (${p.campaign.status})` }),
+            (p) => ({ done: p.opened, detail: `tasks started (${p.campaign.status})` }),
             (p) => p.opened >= p.total && p.campaign.status !== 'launching',
           );
           const seconds = (Date.now() - started) / 1000;
@@ -445,7 +445,7 @@ export async function run(args: string[]): Promise<number> {
               seconds,
               status: progress.campaign.status,
             },
-            `Launched campaign ${id}: ${progress.opened} of ${progress.total} tasks open in ${seconds.toFixed(1)} s; each reviewer got one digest.`,
+            `Launched campaign ${id}: ${progress.opened} of ${progress.total} tasks started in ${seconds.toFixed(1)} s; each reviewer got one digest.`,
           );
           return 0;
         });

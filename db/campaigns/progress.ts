@@ -5,7 +5,7 @@ import { deletedTasks, TASK_DELETED_SQL } from './deleted-tasks.js';
 /** Revocation statuses of a removal that has not finished and has not failed. */
 export const REMOVAL_IN_PROGRESS_SQL = `('pending_approval', 'provisioning', 'awaiting_manual')`;
 
-/** Task counts by status; `notStarted` are snapshot rows without a projection row yet. */
+/** Task counts by status, from the tasks' projection rows. */
 export interface StatusCounts {
   open: number;
   certified: number;
@@ -18,6 +18,8 @@ export interface ApplicationProgress extends StatusCounts {
   applicationId: number;
   applicationName: string;
   total: number;
+  /** Snapshot grants whose task has not started yet (and was not deleted). */
+  notStarted: number;
 }
 
 export interface ReviewerProgress {
@@ -144,7 +146,8 @@ export async function campaignProgress(
   );
   const byApplication = await db.execute<Record<string, string | number>[]>(
     `select cg.application_id, min(cg.application_name) as application_name, count(*) as total,
-            count(*) filter (where t.status = 'open' or (t.id is null and not ${TASK_DELETED_SQL})) as open,
+            count(*) filter (where t.status = 'open') as open,
+            count(*) filter (where t.id is null and not ${TASK_DELETED_SQL}) as not_started,
             count(*) filter (where t.status = 'certified') as certified,
             count(*) filter (where t.status = 'removed') as removed,
             count(*) filter (where t.status = 'expired') as expired,
@@ -233,6 +236,7 @@ export async function campaignProgress(
       applicationId: Number(row.application_id),
       applicationName: String(row.application_name),
       total: count(row.total),
+      notStarted: count(row.not_started),
       open: count(row.open),
       certified: count(row.certified),
       removed: count(row.removed),

@@ -55,6 +55,40 @@ describe('recert campaign', () => {
     expect(result.stderr).toContain('Name the campaign by its id');
   });
 
+  it('counts grants before launch as not started', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 3, resources: 2 });
+    const policy = await publishPolicy(db.orm, {
+      steps: [step()],
+      revocation: { mode: 'manual' },
+    });
+    const created = await run([
+      'create',
+      '--name',
+      `Status ${org.tag}`,
+      '--policy',
+      policy.name,
+      '--owner',
+      org.emails.owner,
+      '--due',
+      new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      '--application',
+      org.applicationKey,
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = String((JSON.parse(created.stdout) as { id: number }).id);
+    const preview = await run(['preview', id, '--json']);
+    expect(preview.code, preview.stderr).toBe(0);
+
+    const status = await run(['status', id]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('Tasks: 0 of 6 started; 0 open,');
+    expect(status.stdout).toContain(
+      'Per application (not started / open / certified / removed / expired):',
+    );
+    expect(status.stdout).toContain(`  App ${org.tag}: 6 / 0 / 0 / 0 / 0`);
+  });
+
   it(
     'creates, previews, launches, closes and exports a campaign',
     { timeout: 180_000 },

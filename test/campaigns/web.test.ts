@@ -106,7 +106,7 @@ describe('campaign pages', () => {
       expect(launched.status).toBe(303);
       const progress = await eventually(
         async () => (await admin.page(`/campaigns/${id}/progress`, { htmx: true })).html,
-        (html) => html.includes('Launched: 6 of 6 tasks open'),
+        (html) => html.includes('Launched: 6 of 6 tasks started, 6 open now'),
         { what: 'the progress bar to reach 6 of 6' },
       );
       expect(progress).not.toContain('hx-trigger');
@@ -119,6 +119,7 @@ describe('campaign pages', () => {
       expect(dashboard.html).toContain(`<span class="muted"> ${org.emails.reviewer}</span>`);
       expect(dashboard.html).toContain('Direct and inherited grants held by');
       expect(dashboard.html).toContain('Send reminders');
+      expect(dashboard.html).toContain('<th scope="col">Not started</th>');
 
       const reminded = await admin.post(`/campaigns/${id}/remind`);
       expect(await reminded.text()).toContain('one reminder digest');
@@ -142,6 +143,9 @@ describe('campaign pages', () => {
         (status) => status === 'closed',
         { what: 'the campaign to close' },
       );
+      const closedDashboard = await admin.page(`/campaigns/${id}`);
+      expect(closedDashboard.html).toContain('Launched: 6 of 6 tasks started, 0 open now');
+      expect(closedDashboard.html).not.toContain('tasks open');
 
       const download = await admin.request(`/campaigns/${id}/evidence`);
       expect(download.status).toBe(200);
@@ -152,6 +156,8 @@ describe('campaign pages', () => {
         files.get(`campaign-${id}-manifest.json`)!.toString('utf8'),
       ) as EvidenceManifest;
       expect(manifest.generatedBy).toBe(`identity:${org.admin}`);
+      // The test's people were inserted directly, so no import stored identities.
+      expect(manifest.identityImports).toEqual([]);
       for (const file of manifest.files) {
         expect(createHash('sha256').update(files.get(file.name)!).digest('hex')).toBe(file.sha256);
       }

@@ -239,8 +239,8 @@ export function LaunchProgress(props: { progress: CampaignCounts; run: CampaignR
     <section id="launch-progress" class="bulk-status" aria-labelledby="launch-title" {...polling}>
       <h2 id="launch-title">
         {launching
-          ? `Launching: ${progress.opened} of ${progress.total} tasks open`
-          : `Launched: ${progress.opened} of ${progress.total} tasks open`}
+          ? `Launching: ${progress.opened} of ${progress.total} tasks started`
+          : `Launched: ${progress.opened} of ${progress.total} tasks started, ${progress.byStatus.open} open now`}
       </h2>
       <progress max={progress.total} value={progress.opened}>
         {`${progress.opened} of ${progress.total}`}
@@ -379,6 +379,7 @@ export function CampaignDashboard(props: {
                   <thead>
                     <tr>
                       <th scope="col">Application</th>
+                      <th scope="col">Not started</th>
                       <th scope="col">Open</th>
                       <th scope="col">Certified</th>
                       <th scope="col">Removed</th>
@@ -389,6 +390,7 @@ export function CampaignDashboard(props: {
                     {progress.byApplication.map((row) => (
                       <tr>
                         <td>{row.applicationName}</td>
+                        <td>{String(row.notStarted)}</td>
                         <td>{String(row.open)}</td>
                         <td>{String(row.certified)}</td>
                         <td>{String(row.removed)}</td>
