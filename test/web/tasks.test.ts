@@ -330,11 +330,19 @@ describe('task actions', () => {
     expect(approved.status).toBe(200);
     expect(await approved.text()).toContain('Removal approved');
 
-    await eventually(
+    const provisioning = await eventually(
       () => owner.page(`/tasks/${taskId}`),
       (page) => page.html.includes('Mark as provisioned'),
       { what: 'the provisioning form' },
     );
+    expect(provisioning.html).toContain('Status: waiting to be done by hand (awaiting_manual)');
+    // The task's own status line follows once the removal reports its state to the task.
+    const statusLine = await eventually(
+      () => owner.page(`/tasks/${taskId}`),
+      (page) => page.html.includes('(awaiting_manual)</dd>'),
+      { what: 'the task status line to show the manual removal' },
+    );
+    expect(statusLine.html).toContain('removal waiting to be done by hand (awaiting_manual)');
     const toRemove = await eventually(
       () => owner.page('/reviews'),
       (page) => page.html.includes('Removals waiting for you (1)'),

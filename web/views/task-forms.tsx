@@ -192,7 +192,7 @@ const REVOCATION_STATUS_TEXT: Record<string, string> = {
   pending_approval: 'waiting for approval',
   denied: 'denied, the access stays',
   provisioning: 'in progress through the connector',
-  awaiting_manual: 'waiting for removal by hand',
+  awaiting_manual: 'waiting to be done by hand',
   revoked: 'done',
   verified: 'done and verified',
   verification_failed: 'reported done, but the check afterwards still finds the access',
@@ -400,11 +400,10 @@ function ReasonField(props: { id: string }) {
   );
 }
 
-/** Renders one repair action: its fields, an admin-only button and the Temporal UI link. */
+/** Renders one repair action: its fields and an admin-only button. */
 function RepairForm(props: {
   view: TaskView;
   csrfToken: string;
-  temporalUiLink?: string;
   action: string;
   label: string;
   button: string;
@@ -423,11 +422,6 @@ function RepairForm(props: {
         <button type="submit" class={props.danger ? 'danger' : undefined}>
           {props.button} <AdminOnly />
         </button>
-        {props.temporalUiLink ? (
-          <a href={props.temporalUiLink} rel="noopener noreferrer" target="_blank">
-            Workflow in the Temporal UI
-          </a>
-        ) : null}
       </div>
     </ActionForm>
   );
@@ -453,16 +447,19 @@ export function AdminActions(props: ActionFormsProps) {
   if (!loaded.rights.repair) return null;
   const open = !view.closed && view.source === 'workflow';
   const lastStep = view.stepCount !== null && view.stepIndex + 1 >= view.stepCount;
-  const common = {
-    view,
-    csrfToken: props.csrfToken,
-    temporalUiLink: props.temporalUiLink,
-  };
+  const common = { view, csrfToken: props.csrfToken };
   return (
     <section aria-labelledby="admin-title" class="admin-actions">
       <h2 id="admin-title">
         Repair <AdminOnly />
       </h2>
+      {props.temporalUiLink ? (
+        <p>
+          <a href={props.temporalUiLink} rel="noopener noreferrer" target="_blank">
+            Workflow in the Temporal UI
+          </a>
+        </p>
+      ) : null}
       {open ? (
         <>
           <RepairForm
