@@ -74,7 +74,7 @@ describe('recert policy publish', () => {
     );
     expect(result.stderr).toContain(`${file}: steps.1.reviewer: missing; add this section`);
     expect(result.stderr).toContain(
-      `${file}: revocation.remindEvery: expected a duration such as 30s, 15m, 4h, 7d or 2w`,
+      `${file}: revocation.remindEvery: expected a duration such as 30s, 15m, 4h, 7d or 2w, got "weekly"`,
     );
     expect(result.stdout).toBe('');
   });
