@@ -55,7 +55,7 @@ describe('campaign pages', () => {
     expect(form.html).toContain(policyName);
     const response = await admin.post('/campaigns', {
       name: '',
-      policy: policyName,
+      policy: `${policyName}-unpublished`,
       owner: 'not-an-email',
       dueAt: due(),
     });
@@ -63,6 +63,8 @@ describe('campaign pages', () => {
     const html = await response.text();
     expect(html).toContain('name: give the campaign a name');
     expect(html).toContain('owner: expected an email address');
+    // The stored-data check runs in the same pass as the form's own checks.
+    expect(html).toContain(`no policy named &quot;${policyName}-unpublished&quot; is published`);
   });
 
   it(

@@ -8,13 +8,12 @@ import {
   CampaignStateError,
   findCampaign,
   listCampaigns,
-  createCampaign,
+  validateAndCreateCampaign,
 } from '../../db/campaigns/campaign-repository.js';
 import {
   CampaignDefinitionError,
   defaultScope,
   NO_RESPONSE_RULES,
-  parseCampaignDefinition,
   type NoResponseRule,
 } from '../../db/campaigns/campaign-schema.js';
 import { planClose, plannedCloses } from '../../db/campaigns/close-plan.js';
@@ -196,33 +195,33 @@ export const campaignRoutes = new Hono<AppEnv>()
       includeOrphanedAccounts: field(form, 'includeOrphanedAccounts') === 'true',
     };
     try {
-      const definition = parseCampaignDefinition({
-        name: values.name,
-        instructions: values.instructions,
-        defaultView: values.defaultView || undefined,
-        policy: values.policy,
-        ...(values.policyVersion ? { policyVersion: Number(values.policyVersion) } : {}),
-        owner: values.owner,
-        admins: values.admins
-          .split(',')
-          .map((email) => email.trim())
-          .filter(Boolean),
-        ...(values.startsAt ? { startsAt: values.startsAt } : {}),
-        dueAt: values.dueAt,
-        noResponseRule: values.noResponseRule || undefined,
-        scope: {
-          applications: values.applications,
-          resourceTypes: values.resourceTypes,
-          riskLevels: values.riskLevels,
-          grantKind: values.grantKind || undefined,
-          principalType: values.principalType || undefined,
-          includeDisabledAccounts: values.includeDisabledAccounts,
-          includeOrphanedAccounts: values.includeOrphanedAccounts,
-        },
-      });
-      const campaign = await createCampaign(
+      // Schema and stored-data problems come back together, so the form shows them all at once.
+      const campaign = await validateAndCreateCampaign(
         c.get('deps').orm.em.fork(),
-        definition,
+        {
+          name: values.name,
+          instructions: values.instructions,
+          defaultView: values.defaultView || undefined,
+          policy: values.policy,
+          ...(values.policyVersion ? { policyVersion: Number(values.policyVersion) } : {}),
+          owner: values.owner,
+          admins: values.admins
+            .split(',')
+            .map((email) => email.trim())
+            .filter(Boolean),
+          ...(values.startsAt ? { startsAt: values.startsAt } : {}),
+          dueAt: values.dueAt,
+          noResponseRule: values.noResponseRule || undefined,
+          scope: {
+            applications: values.applications,
+            resourceTypes: values.resourceTypes,
+            riskLevels: values.riskLevels,
+            grantKind: values.grantKind || undefined,
+            principalType: values.principalType || undefined,
+            includeDisabledAccounts: values.includeDisabledAccounts,
+            includeOrphanedAccounts: values.includeOrphanedAccounts,
+          },
+        },
         actorLabel(user),
       );
       await auditCampaignCreated(c.get('deps').orm, actorLabel(user), campaign);
