@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeUnknownKey } from '../../db/closest-match.js';
 import { ConfigError } from '../../runtime/env.js';
 import { assertAllowed } from './safe-fetch.js';
 import { createScimConnector } from './scim.js';
@@ -9,31 +10,46 @@ import { PermanentConnectorError, type Connector } from './types.js';
 
 // Strict objects: a misspelt or unsupported key (a retry setting, say) is an error at start
 // rather than a setting that silently does nothing.
+const connectorSchemas = {
+  scim: z.strictObject({
+    type: z.literal('scim'),
+    baseUrl: z.url(),
+    tokenEnv: z.string().min(1),
+  }),
+  webhook: z.strictObject({
+    type: z.literal('webhook'),
+    url: z.url(),
+    secretEnv: z.string().min(1),
+  }),
+};
 const fileSchema = z.strictObject({
   /** Hosts connectors may call; nothing else is reachable. */
   allowlist: z.array(z.string().min(1)).default([]),
   connectors: z
     .record(
       z.string(),
-      z.discriminatedUnion(
-        'type',
-        [
-          z.strictObject({
-            type: z.literal('scim'),
-            baseUrl: z.url(),
-            tokenEnv: z.string().min(1),
-          }),
-          z.strictObject({
-            type: z.literal('webhook'),
-            url: z.url(),
-            secretEnv: z.string().min(1),
-          }),
-        ],
-        { error: 'expected "type: scim" or "type: webhook"' },
-      ),
+      z.discriminatedUnion('type', [connectorSchemas.scim, connectorSchemas.webhook], {
+        error: 'expected "type: scim" or "type: webhook"',
+      }),
     )
     .default({}),
 });
+
+/** Describes one schema problem; an unknown key gets the closest allowed key. */
+function describeIssue(issue: z.core.$ZodIssue, document: unknown): string[] {
+  if (issue.code !== 'unrecognized_keys') return [`${issue.path.join('.')}: ${issue.message}`];
+  let allowed: string[] = Object.keys(fileSchema.shape);
+  if (issue.path.length === 2) {
+    const entry = (document as { connectors?: Record<string, { type?: unknown }> }).connectors?.[
+      String(issue.path[1])
+    ];
+    const schema = connectorSchemas[String(entry?.type) as keyof typeof connectorSchemas];
+    allowed = schema ? Object.keys(schema.shape) : [];
+  }
+  return issue.keys.map(
+    (key) => `${[...issue.path, key].join('.')}: ${describeUnknownKey(key, allowed)}`,
+  );
+}
 
 /**
  * Error for a connector file that cannot be read or is invalid. Its message names the file, and
@@ -94,8 +110,8 @@ async function readConnectorFile(file: string): Promise<z.infer<typeof fileSchem
   }
   const parsed = fileSchema.safeParse(document);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${file}: ${issue.path.join('.')}: ${issue.message}`,
+    const problems = parsed.error.issues.flatMap((issue) =>
+      describeIssue(issue, document).map((problem) => `${file}: ${problem}`),
     );
     throw new ConnectorConfigError(problems);
   }

@@ -260,7 +260,7 @@ describe('recert policy publish', () => {
       [
         'allowlist: ["127.0.0.1:1"]',
         'connectors:',
-        '  erp: { type: webhook, url: "http://127.0.0.1:9999/revoke", secretEnv: ERP_SECRET, maxAttempts: 3 }',
+        '  erp: { type: webhook, url: "http://127.0.0.1:9999/revoke", secretEnv: ERP_SECRET, maxAttempts: 3, secretEvn: X }',
         '  okta-scim: { type: scim, baseUrl: "http://127.0.0.1:9999/scim/v2", tokenEnv: OKTA_TOKEN }',
         '',
       ].join('\n'),
@@ -269,7 +269,12 @@ describe('recert policy publish', () => {
       DATABASE_URL: db.url,
       RECERT_CONNECTORS: invalid,
     });
-    expect(strict.stderr).toContain(`${invalid}: connectors.erp: Unrecognized key: "maxAttempts"`);
+    expect(strict.stderr).toContain(
+      `${invalid}: connectors.erp.maxAttempts: unknown key; remove it or use one of type, url, secretEnv`,
+    );
+    expect(strict.stderr).toContain(
+      `${invalid}: connectors.erp.secretEvn: unknown key; did you mean secretEnv?`,
+    );
     await writeFile(
       invalid,
       [
