@@ -266,7 +266,7 @@ function describeProgress(progress: CampaignProgress): string {
     describeCampaign(progress.campaign),
     '',
     `Tasks: ${progress.opened} of ${progress.total} started; ${s.open} open, ${s.certified} certified, ${s.removed} removed, ${s.expired} expired, ${s.canceled} canceled${progress.deleted ? `, ${progress.deleted} deleted` : ''}`,
-    `Overdue: ${progress.overdue}; removals in progress: ${progress.removalsInProgress}; failed revocations: ${progress.failedRevocations}`,
+    `Overdue: ${progress.overdue}; removals in progress: ${progress.removalsInProgress}; removals denied (access kept): ${progress.removalsDenied}; failed revocations: ${progress.failedRevocations}`,
     '',
     'Per application (not started / open / certified / removed / expired):',
     ...progress.byApplication.map(

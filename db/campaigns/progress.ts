@@ -58,6 +58,8 @@ export interface CampaignProgress extends CampaignCounts {
   failedRevocations: number;
   /** Removals not finished yet: waiting for approval, for removal by hand, or for the connector. */
   removalsInProgress: number;
+  /** Removals an approver denied: counted as removed decisions, yet the access stays. */
+  removalsDenied: number;
   byApplication: ApplicationProgress[];
   byReviewer: ReviewerProgress[];
   reviewerCount: number;
@@ -140,7 +142,8 @@ export async function campaignProgress(
             count(*) filter (where status = 'canceled') as canceled,
             count(*) filter (where status = 'open' and step_due_at < ?) as overdue,
             count(*) filter (where revocation_status in ('failed', 'verification_failed')) as failed,
-            count(*) filter (where revocation_status in ${REMOVAL_IN_PROGRESS_SQL}) as in_progress
+            count(*) filter (where revocation_status in ${REMOVAL_IN_PROGRESS_SQL}) as in_progress,
+            count(*) filter (where revocation_status = 'denied') as denied
        from review_task where campaign_id = ?`,
     [now, campaignId],
   );
@@ -232,6 +235,7 @@ export async function campaignProgress(
     overdue: count(totals?.overdue),
     failedRevocations: count(totals?.failed),
     removalsInProgress: count(totals?.in_progress),
+    removalsDenied: count(totals?.denied),
     byApplication: byApplication.map((row) => ({
       applicationId: Number(row.application_id),
       applicationName: String(row.application_name),

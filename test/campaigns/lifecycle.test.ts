@@ -566,5 +566,18 @@ describe('campaign lifecycle', () => {
       expect.objectContaining({ identityId: org.reviewer, open: 1, decided: 2 }),
     ]);
     expect(progress.burndown.at(-1)?.remaining).toBe(1);
+    expect(progress.removalsDenied).toBe(0);
+
+    // A removal an approver denied stays a removed decision, and is counted apart as access kept.
+    await db.orm.em
+      .fork()
+      .getConnection()
+      .execute(
+        `update review_task set revocation_status = 'denied' where campaign_id = ? and status = 'removed'`,
+        [campaignId],
+      );
+    const denied = await campaignProgress(db.orm.em.fork(), campaignId);
+    expect(denied.byStatus.removed).toBe(1);
+    expect(denied.removalsDenied).toBe(1);
   });
 });

@@ -349,7 +349,7 @@ export function CampaignDashboard(props: {
         <>
           <LaunchProgress progress={progress} run={props.run} />
           <p>
-            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled}${progress.deleted ? ` · deleted ${progress.deleted}` : ''} · overdue ${progress.overdue} · removals in progress ${progress.removalsInProgress} · failed revocations ${progress.failedRevocations}`}
+            {`Open ${s.open} · certified ${s.certified} · removed ${s.removed} · expired ${s.expired} · canceled ${s.canceled}${progress.deleted ? ` · deleted ${progress.deleted}` : ''} · overdue ${progress.overdue} · removals in progress ${progress.removalsInProgress} · removals denied (access kept) ${progress.removalsDenied} · failed revocations ${progress.failedRevocations}`}
           </p>
           {c.closeSummary ? (
             <p>{`Closed by ${c.closedBy ?? 'unknown'} with rule ${c.closeRule}: ${Object.entries(
