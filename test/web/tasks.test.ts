@@ -292,10 +292,13 @@ describe('task actions', () => {
     });
     const { taskId, handle } = await web.startTask(org, policy);
     const manager = await web.signInAs(org.ids.manager);
-    expect(
-      (await manager.post(`/tasks/${taskId}/decide`, { decision: 'remove' }, { htmx: true }))
-        .status,
-    ).toBe(200);
+    const removed = await manager.post(
+      `/tasks/${taskId}/decide`,
+      { decision: 'remove' },
+      { htmx: true },
+    );
+    expect(removed.status).toBe(200);
+    expect(await removed.text()).toContain('the removal now waits for approval');
 
     const approver = await web.signInAs(org.ids.approver);
     const pending = await eventually(

@@ -31,7 +31,7 @@ const notFound = (c: Context<AppEnv>) =>
 
 const DECISION_DONE = {
   certify: 'Certified. The task moves on to its next step, or closes when this was the last.',
-  remove: 'Removed. The review is closed and the revocation has started.',
+  remove: "Removed. The review is closed, and the task page shows the removal's progress.",
 };
 
 /** Redraws one list row after a decision (the list's Certify and Remove buttons). */
@@ -187,7 +187,9 @@ export const taskRoutes = new Hono<AppEnv>()
         ? fresh.state.closed
           ? 'Certified. That was the last step, so the task is closed as certified.'
           : `Certified. The task moved on to step ${fresh.state.stepIndex + 1}.`
-        : DECISION_DONE[decision];
+        : decision === 'remove' && fresh.state?.policy.definition.revocation.mode === 'approval'
+          ? 'Removed. The review is closed, and the removal now waits for approval.'
+          : DECISION_DONE[decision];
     return renderTaskPanel(c, user, fresh, {
       message: outcome.ok ? { kind: 'ok', text: done } : { kind: 'error', text: outcome.reason },
       status: outcomeStatus(outcome),
