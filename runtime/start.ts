@@ -11,7 +11,7 @@ import { loadTemporalConfig } from '../temporal.config.js';
 import { loadWebConfig } from '../web/config.js';
 import { startDevServer } from './dev-server.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { removeInstanceFile, writeInstanceFile } from './instance-file.js';
+import { readRunningInstance, removeInstanceFile, writeInstanceFile } from './instance-file.js';
 import { ConfigError, loadAllConfig } from './env.js';
 import { logger } from './logger.js';
 import { assertPortFree, PortInUseError } from './ports.js';
@@ -61,6 +61,15 @@ async function main() {
   ]);
   await mkdir(dbConfig.dataDir, { recursive: true });
   const secrets = await loadLocalSecrets(dbConfig.dataDir);
+
+  // A second start on the same data would find the first one's ports taken, so it stops here
+  // with the real cause.
+  const running = readRunningInstance(dbConfig.dataDir);
+  if (running) {
+    throw new PortInUseError(
+      `Recert is already running from ${dbConfig.dataDir} (process ${running.pid}). Use that instance, stop it first, or set RECERT_DATA_DIR to another folder to run a second one.`,
+    );
+  }
 
   // Check every fixed port before starting anything, so a clash fails fast and cleanly.
   await assertPortFree(webConfig.port, 'RECERT_WEB_PORT', webConfig.host);

@@ -152,6 +152,11 @@ describe('npm start', () => {
     expect((await stillUp.query('select 1 as up')).rows).toEqual([{ up: 1 }]);
     await stillUp.end();
 
+    // A second start on the same data reports that Recert already runs there.
+    const duplicate = npmStart(env);
+    expect(await duplicate.exited).not.toBe(0);
+    expect(duplicate.output()).toContain(`Recert is already running from ${env.RECERT_DATA_DIR}`);
+
     first.child.kill('SIGTERM');
     await first.exited;
     // The instance file goes with the instance, so later commands do not adopt its settings.
