@@ -127,7 +127,9 @@ describe('campaign pages', () => {
       expect(await reminded.text()).toContain('one reminder digest');
 
       const plan = await admin.page(`/campaigns/${id}/close?rule=remove`);
-      expect(plan.html).toContain('Certify 0 · remove 6 · leave open (closed as expired) 0');
+      expect(plan.html).toContain(
+        'Certify 0 · remove 6 · leave the access as it is (task closed as expired) 0',
+      );
       expect(plan.html).toContain('Closing would remove every grant of');
       const unconfirmed = await admin.post(`/campaigns/${id}/close`, { rule: 'certify' });
       expect(unconfirmed.status).toBe(409);

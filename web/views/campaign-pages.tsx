@@ -489,7 +489,7 @@ export function ClosePage(props: {
         <button type="submit">Show what this rule does</button>
       </form>
       <h2>{`Closing now would affect ${plan.open} open tasks`}</h2>
-      <p>{`Certify ${plan.certify} · remove ${plan.remove} · leave open (closed as expired) ${plan.leaveOpen}`}</p>
+      <p>{`Certify ${plan.certify} · remove ${plan.remove} · leave the access as it is (task closed as expired) ${plan.leaveOpen}`}</p>
       {plan.warnings.map((warning) => (
         <Notice kind="error">{warning.message}</Notice>
       ))}
