@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
@@ -24,6 +25,7 @@ import {
   type CampaignCounts,
   type CampaignProgress,
 } from '../../db/campaigns/progress.js';
+import { evidenceFileNames } from '../../db/campaigns/evidence.js';
 import { takeSnapshot } from '../../db/campaigns/snapshot.js';
 import { defaultActor } from '../../db/import/index.js';
 import {
@@ -52,7 +54,7 @@ const usage = `Usage:
   recert campaign remind ID [--json]
   recert campaign close ID --dry-run [--list] [--rule RULE] [--json]
   recert campaign close ID --yes [--rule RULE] [--reason TEXT] [--no-wait] [--json]
-  recert campaign export ID --out DIR [--json]
+  recert campaign export ID --out DIR [--overwrite] [--json]
 
 create reads a YAML or JSON file (--file) and/or these options; options override the file:
   --name TEXT                  campaign name
@@ -134,6 +136,7 @@ const options = {
   reason: { type: 'string' },
   yes: { type: 'boolean', default: false },
   out: { type: 'string' },
+  overwrite: { type: 'boolean', default: false },
 } as const;
 
 type Values = ReturnType<typeof parseOptions<typeof options>>['values'];
@@ -498,10 +501,10 @@ export async function run(args: string[]): Promise<number> {
             }
             const text = [
               `Closing campaign ${id} now with rule ${plan.rule} would:`,
-              `  certify ${plan.certify}, remove ${plan.remove}, leave open ${plan.leaveOpen} (closed as expired) of ${plan.open} open tasks`,
+              `  certify ${plan.certify}, remove ${plan.remove}, leave the access as it is ${plan.leaveOpen} (task closed as expired) of ${plan.open} open tasks`,
               ...plan.byApplication.map(
                 (row) =>
-                  `  ${row.applicationName}: certify ${row.certify}, remove ${row.remove}, leave open ${row.leaveOpen}`,
+                  `  ${row.applicationName}: certify ${row.certify}, remove ${row.remove}, leave as it is ${row.leaveOpen}`,
               ),
               ...plan.warnings.map((warning) => `WARNING: ${warning.message}`),
               ...(plan.unfinishedRemovals ? [`NOTE: ${plan.unfinishedRemovals.message}`] : []),
@@ -561,6 +564,13 @@ export async function run(args: string[]): Promise<number> {
         const id = campaignId(positionals[0]);
         if (!values.out) throw new UsageError(`Name the output folder with --out DIR.\n\n${usage}`);
         const out = userPath(values.out);
+        // Evidence already handed to an auditor must not change under them.
+        const earlierManifest = join(out, evidenceFileNames(id).manifest);
+        if (existsSync(earlierManifest) && !values.overwrite) {
+          throw new UsageError(
+            `${earlierManifest} already exists: evidence of campaign ${id} was exported there before. Pick another --out folder, or add --overwrite to replace it.`,
+          );
+        }
         return await withDatabase(async (orm) => {
           await getCampaign(orm.em.fork(), id);
           const result = await exportEvidence(orm, id, out, actor);

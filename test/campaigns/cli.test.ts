@@ -168,6 +168,13 @@ describe('recert campaign', () => {
         ],
       });
 
+      // A second export into the same folder would replace evidence already handed over.
+      const again = await run(['export', id, '--out', out]);
+      expect(again.stderr).toContain(`campaign-${id}-manifest.json already exists`);
+      expect(again.code).toBe(2);
+      const replaced = await run(['export', id, '--out', out, '--overwrite']);
+      expect(replaced.code, replaced.stderr).toBe(0);
+
       // Every step that fixed the campaign's scope or outcome is attributed in the audit log.
       const audit = await db.orm.em
         .fork()
