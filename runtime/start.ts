@@ -135,6 +135,10 @@ async function main() {
   const superAdmins = (await listRoleHolders(services.orm.em.fork()))
     .filter((holder) => holder.role === 'super_admin' && holder.email)
     .map((holder) => holder.email);
+  // A configured email that matches no identity yet gives no rights until it is imported.
+  const unmatched = webConfig.superAdminEmails.filter(
+    (email) => !superAdmins.some((found) => found?.toLowerCase() === email),
+  );
 
   const lines = [
     '',
@@ -149,6 +153,11 @@ async function main() {
     superAdmins.length
       ? `  Super admins: ${superAdmins.join(', ')} (campaign pages and repair actions)`
       : '  Super admins: none; set RECERT_SUPER_ADMINS to emails before launching a campaign',
+    ...(unmatched.length
+      ? [
+          `  Not yet:      ${unmatched.join(', ')} from RECERT_SUPER_ADMINS match no identity; they become super admins once an import adds them`,
+        ]
+      : []),
     '  Stop:         Ctrl-C',
     '',
   ];

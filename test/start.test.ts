@@ -63,6 +63,8 @@ describe('npm start', () => {
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_DEV_UI_PORT: String(await findPortOutsideEphemeralRange()),
       TEMPORAL_TASK_QUEUE: 'recert-start-test',
+      // Matches no identity, so the banner says it has no rights yet.
+      RECERT_SUPER_ADMINS: 'not-imported@example.com',
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
@@ -105,6 +107,9 @@ describe('npm start', () => {
     await db.query(`insert into audit_event (actor, action) values ('test', 'start-test-marker')`);
     // The first start launches a demo campaign and names its super admin in the banner.
     expect(first.output()).toMatch(/Super admins: \S+@\S+/);
+    expect(first.output()).toContain(
+      'Not yet:      not-imported@example.com from RECERT_SUPER_ADMINS',
+    );
     const demo = await eventually(
       async () =>
         (
