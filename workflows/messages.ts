@@ -234,6 +234,9 @@ export interface RevocationProgressInput {
 export const revocationProgressSignal =
   defineSignal<[RevocationProgressInput]>('revocationProgress');
 
+/** Detail text of the revocation progress entry that an approval writes, which the evidence export matches. */
+export const REMOVAL_APPROVED_DETAIL = 'Removal approved.';
+
 /** Report from the revocation child to its review task after each removal reminder. */
 export interface RevocationReminderInput {
   /** Identities reminded. */

@@ -24,6 +24,7 @@ import {
   retryRevocationUpdate,
   revocationProgressSignal,
   revocationReminderSignal,
+  REMOVAL_APPROVED_DETAIL,
   type RevocationDecisionInput,
   type RevocationStateView,
 } from './messages.js';
@@ -438,7 +439,7 @@ export async function revocationWorkflow(input: RevocationInput): Promise<Revoca
           return { status: 'denied', detail: state.detail };
         }
         approved = true;
-        await moveTo('provisioning', 'Removal approved.', last?.actorId ?? null, last?.comment);
+        await moveTo('provisioning', REMOVAL_APPROVED_DETAIL, last?.actorId ?? null, last?.comment);
       }
       provisioning = input.revocation.then;
     }

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { REMOVAL_APPROVED_DETAIL } from '../../workflows/messages.js';
 import type { PolicyDefinition } from '../../workflows/policy.js';
 import { TASK_DELETED_SQL } from './deleted-tasks.js';
 import type { CampaignSourceImport } from '../entities/campaign.entity.js';
@@ -151,6 +152,12 @@ export function taskColumns(steps: number): Column[] {
     text('revocation_actor_name', 'rv.actor_name'),
     text('revocation_actor_email', 'rv.actor_email'),
     text('revocation_comment', 'rv.comment'),
+    // The approver's decision stays visible after later events (removal by hand, verification).
+    plain('revocation_approval', 'ap.decision'),
+    plain('revocation_approval_at', isoSql('ap.at')),
+    text('revocation_approver_name', 'ap.actor_name'),
+    text('revocation_approver_email', 'ap.actor_email'),
+    text('revocation_approval_comment', 'ap.comment'),
     // A deleted task has no row; its deletion entry keeps the policy it was on.
     text('policy_name', `coalesce(t.policy_name, nullif(del.policy_name, ''), c.policy_name)`),
     plain(
@@ -190,6 +197,13 @@ function tasksQuery(campaignId: number, steps: number): string {
       select e.data->>'outcome' as outcome from task_event e
        where e.task_id = cg.task_id and e.type = 'closed_by_campaign'
        order by e.seq desc limit 1) cc on true
+    left join lateral (
+      select e.at, e.comment, i.display_name as actor_name, i.email as actor_email,
+             case when e.data->>'status' = 'denied' then 'denied' else 'approved' end as decision
+        from task_event e left join identity i on i.id = e.actor_id
+       where e.task_id = cg.task_id and e.type = 'revocation_updated'
+         and (e.data->>'status' = 'denied' or e.data->>'detail' = '${REMOVAL_APPROVED_DETAIL}')
+       order by e.seq desc limit 1) ap on true
     left join lateral (
       select e.at, e.data->>'detail' as detail, e.comment,
              i.display_name as actor_name, i.email as actor_email

@@ -20,6 +20,7 @@ import {
 } from '../../runtime/campaign-client.js';
 import { deleteTask, sendTaskAction } from '../../runtime/task-client.js';
 import {
+  approveRevocationUpdate,
   denyRevocationUpdate,
   getRevocationQuery,
   getTaskQuery,
@@ -438,7 +439,64 @@ describe('campaign lifecycle', () => {
       final_outcome: 'removal_denied',
       revocation_outcome: 'denied',
       revocation_comment: 'needed for the on-call rota',
+      revocation_approval: 'denied',
+      revocation_approval_comment: 'needed for the on-call rota',
     });
+    expect(row!.revocation_approver_email).toBeTruthy();
+  });
+
+  it('exports the approver beside who removed by hand', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
+    const policy = await publishPolicy(db.orm, {
+      steps: [step()],
+      revocation: {
+        mode: 'approval',
+        approverEmails: [org.emails.admin],
+        then: { mode: 'manual' },
+      },
+    });
+    const campaignId = await previewedCampaign(db.orm, org, { policy: policy.name });
+    await launch(campaignId);
+    await waitUntilLaunched(db.orm, campaignId, 1);
+    const [taskId] = await taskIds(campaignId);
+    await decide(taskId!, org, 'remove', 'not needed');
+    const revocation = temporal.client.workflow.getHandle(`${taskId}/revocation`);
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (state) => state.status === 'pending_approval',
+      { what: 'the removal to wait for approval' },
+    );
+    await revocation.executeUpdate(approveRevocationUpdate, {
+      args: [{ actorId: org.admin, comment: 'agreed' }],
+    });
+    await eventually(
+      () => revocation.query(getRevocationQuery),
+      (state) => state.status === 'awaiting_manual',
+      { what: 'the removal to wait for removal by hand' },
+    );
+    await revocation.executeUpdate(markProvisionedUpdate, {
+      args: [{ actorId: org.owner, comment: 'removed, ticket OPS-2' }],
+    });
+    await eventually(
+      () => revocationStatus(taskId!),
+      (status) => status === 'revoked',
+      { what: 'the manual removal to be projected' },
+    );
+
+    const folder = await mkdtemp(join(tmpdir(), 'recert-evidence-test-'));
+    await exportEvidence(db.orm, campaignId, folder, 'cli:test');
+    const [row] = parse(await readFile(join(folder, `campaign-${campaignId}-tasks.csv`)), {
+      columns: true,
+    }) as Record<string, string>[];
+    // The last event is the removal by hand, and the approval keeps columns of its own.
+    expect(row).toMatchObject({
+      revocation_outcome: 'revoked',
+      revocation_comment: 'removed, ticket OPS-2',
+      revocation_approval: 'approved',
+      revocation_approval_comment: 'agreed',
+    });
+    expect(row!.revocation_approver_email).not.toBe(row!.revocation_actor_email);
+    expect(row!.revocation_approval_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('exports evidence with neutralised cells and matching hashes', async () => {
