@@ -346,6 +346,8 @@ describe('task actions', () => {
       { what: 'the task status line to show the manual removal' },
     );
     expect(statusLine.html).toContain('removal waiting to be done by hand (awaiting_manual)');
+    // The task log words each removal status too, with its code after it.
+    expect(statusLine.html).toContain('in progress (provisioning): Removal approved.');
     const toRemove = await eventually(
       () => owner.page('/reviews'),
       (page) => page.html.includes('Removals waiting for you (1)'),

@@ -191,7 +191,7 @@ function ReassignForm(props: ActionFormsProps) {
 const REVOCATION_STATUS_TEXT: Record<string, string> = {
   pending_approval: 'waiting for approval',
   denied: 'denied, the access stays',
-  provisioning: 'in progress through the connector',
+  provisioning: 'in progress',
   awaiting_manual: 'waiting to be done by hand',
   revoked: 'done',
   verified: 'done and verified',

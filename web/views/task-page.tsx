@@ -74,7 +74,7 @@ function describeEntry(entry: TaskLogEntry, names: Map<number, IdentityName>): s
     case 'revocation_reminder_failed':
       return `to ${people(data.to)}: ${String(data.error ?? '')}`;
     case 'revocation_updated':
-      return `status ${String(data.status ?? '')}${data.detail ? `: ${String(data.detail)}` : ''}`;
+      return `${revocationStatusText(String(data.status ?? ''))}${data.detail ? `: ${String(data.detail)}` : ''}`;
     case 'rejected':
       return `${String(data.action ?? '')}: ${String(data.reason ?? '')}`;
     case 'policy_changed':
