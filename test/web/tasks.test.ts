@@ -240,6 +240,12 @@ describe('task actions', () => {
     );
     expect(search.status).toBe(200);
     expect(await search.text()).toContain(`value="${org.ids.fallback}"`);
+    // The person whose access is under review is not offered.
+    const subjectSearch = await manager.request(
+      `/tasks/${taskId}/reassign?q=${encodeURIComponent(org.emails.subject)}`,
+      { htmx: true },
+    );
+    expect(await subjectSearch.text()).not.toContain(`value="${org.ids.subject}"`);
 
     const noReason = await manager.post(
       `/tasks/${taskId}/reassign`,

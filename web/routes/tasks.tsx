@@ -208,7 +208,11 @@ export const taskRoutes = new Hono<AppEnv>()
     const { user, loaded } = await taskOr404(c);
     if (!loaded) return notFound(c);
     const query = (c.req.query('q') ?? '').slice(0, 200);
-    const results = await searchIdentities(c.get('deps').orm.em.fork(), query);
+    // A task is never reassigned to the person whose access it reviews, so they are not offered.
+    const subjectId = loaded.view.subject.subjectIdentityId;
+    const results = (await searchIdentities(c.get('deps').orm.em.fork(), query)).filter(
+      (identity) => identity.id !== subjectId,
+    );
     if (isFragmentRequest(c)) return c.html(<ReassignResults query={query} results={results} />);
     return renderTaskPanel(c, user, loaded, { reassign: { query, results } });
   })
