@@ -23,6 +23,14 @@ function problems(raw: unknown): string[] {
 }
 
 describe('campaign definition', () => {
+  it('reads risk levels in any case', () => {
+    const definition = parseCampaignDefinition({
+      ...minimal,
+      scope: { riskLevels: ['High', 'CRITICAL'] },
+    });
+    expect(definition.scope.riskLevels).toEqual(['high', 'critical']);
+  });
+
   it('fills defaults for a minimal definition', () => {
     const definition = parseCampaignDefinition(minimal);
     expect(definition).toMatchObject({
@@ -63,8 +71,8 @@ describe('campaign definition', () => {
       'defaultView: expected by_application, by_user or unstructured',
       'owner: expected an email address',
       'dueAt: expected a date such as 2027-01-31 or a time such as 2027-01-31T17:00:00Z, got "next friday"',
-      'noResponseRule: expected leave_open, certify, remove or follow_recommendation',
-      'scope.riskLevels.0: expected low, medium, high or critical',
+      'noResponseRule: expected leave_open, certify, remove or follow_recommendation, got "approve"',
+      'scope.riskLevels.0: expected low, medium, high or critical, got "extreme"',
       'scope.grantKind: expected direct, inherited or both',
       'scope.surprise: unknown key; remove it or use one of applications, resourceTypes, ' +
         'riskLevels, grantKind, principalType, includeDisabledAccounts, includeOrphanedAccounts',

@@ -51,8 +51,17 @@ export const campaignScopeSchema = z
   .object({
     applications: names('application key'),
     resourceTypes: names('resource type'),
+    // Risk levels read case-insensitively, so "High" from a spreadsheet is accepted.
     riskLevels: z
-      .array(z.enum(RISK_LEVELS, { error: 'expected low, medium, high or critical' }))
+      .array(
+        z.preprocess(
+          (value) => (typeof value === 'string' ? value.toLowerCase() : value),
+          z.enum(RISK_LEVELS, {
+            error: (issue) =>
+              `expected low, medium, high or critical, got ${JSON.stringify(issue.input)}`,
+          }),
+        ),
+      )
       .default([]),
     grantKind: z
       .enum(['direct', 'inherited', 'both'], { error: 'expected direct, inherited or both' })
@@ -101,7 +110,8 @@ export const campaignDefinitionSchema = z
     dueAt: instant,
     noResponseRule: z
       .enum(NO_RESPONSE_RULES, {
-        error: 'expected leave_open, certify, remove or follow_recommendation',
+        error: (issue) =>
+          `expected leave_open, certify, remove or follow_recommendation, got ${JSON.stringify(issue.input)}`,
       })
       .default('leave_open'),
     scope: campaignScopeSchema.default(defaultScope),

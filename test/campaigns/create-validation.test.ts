@@ -113,7 +113,7 @@ describe('campaign create validation', () => {
       [
         'Invalid campaign:',
         '  - scope.applications.0: no application has the key "nope"; use one of crm, erp, github',
-        '  - scope.riskLevels.0: expected low, medium, high or critical',
+        '  - scope.riskLevels.0: expected low, medium, high or critical, got "severe"',
         '',
       ].join('\n'),
     );
