@@ -114,7 +114,10 @@ export async function previewCampaign(
 
   const count = (value: string | undefined) => Number(value ?? 0);
   return {
-    warnings: await revocationWarnings(em, campaign),
+    warnings: [
+      ...(await emptyApplicationWarnings(em, campaign)),
+      ...(await revocationWarnings(em, campaign)),
+    ],
     campaign,
     total: count(totals?.total),
     direct: count(totals?.direct),
@@ -156,6 +159,27 @@ export async function previewCampaign(
  * no owner is active (not terminated). The campaign owner then removes it by hand, as the
  * revocation workflow does, and when the campaign owner is terminated too, the removal fails.
  */
+/** Returns a warning for each application the scope names that has no grant in the snapshot. */
+async function emptyApplicationWarnings(
+  em: EntityManager,
+  campaign: CampaignRecord,
+): Promise<string[]> {
+  const keys = campaign.scope.applicationKeys;
+  if (keys.length === 0) return [];
+  const rows = await em.getConnection().execute<{ key: string; name: string }[]>(
+    `select a.key, a.name from application a
+      where a.key in (select jsonb_array_elements_text(?::jsonb))
+        and not exists (select 1 from campaign_grant cg
+                         where cg.campaign_id = ? and cg.application_id = a.id)
+      order by a.name`,
+    [JSON.stringify(keys), campaign.id],
+  );
+  return rows.map(
+    (row) =>
+      `${row.name} (${row.key}) has no grant in this campaign's scope, so it is not reviewed. Its grants may all be outside the risk levels, resource types, grant kind or principal type chosen, or it has none imported. Widen the scope, or create the campaign without it.`,
+  );
+}
+
 async function revocationWarnings(em: EntityManager, campaign: CampaignRecord): Promise<string[]> {
   const policy = await new PolicyRepository(em).find(campaign.policyName, campaign.policyVersion);
   const revocation = policy?.definition.revocation;

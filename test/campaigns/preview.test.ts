@@ -24,6 +24,29 @@ describe('campaign preview warnings', () => {
     expect(preview.warnings[0]).not.toContain('fails');
   });
 
+  it('names an application without grants in scope', async () => {
+    const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
+    const emptyKey = `empty-${org.tag}`;
+    await db.orm.em
+      .fork()
+      .getConnection()
+      .execute(`insert into application (key, name, risk_level) values (?, ?, 'low')`, [
+        emptyKey,
+        `Empty ${org.tag}`,
+      ]);
+    const campaignId = await previewedCampaign(db.orm, org, {
+      scope: { applications: [org.applicationKey, emptyKey] },
+    });
+
+    const preview = await previewCampaign(db.orm.em.fork(), campaignId);
+    expect(preview.warnings).toContain(
+      `Empty ${org.tag} (${emptyKey}) has no grant in this campaign's scope, so it is not reviewed. ` +
+        'Its grants may all be outside the risk levels, resource types, grant kind or principal ' +
+        'type chosen, or it has none imported. Widen the scope, or create the campaign without it.',
+    );
+    expect(preview.warnings.join('\n')).not.toContain(`App ${org.tag} (`);
+  });
+
   it('warns of failure without an active campaign owner', async () => {
     const org = await seedCampaignOrg(db.orm, { people: 2, resources: 1 });
     const connection = db.orm.em.fork().getConnection();
