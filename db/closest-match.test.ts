@@ -31,6 +31,10 @@ describe('closestMatch', () => {
     expect(closestMatch('account_emial', ['account_email', 'account_id'])).toBe('account_email');
   });
 
+  it('finds a name with the same stem', () => {
+    expect(closestMatch('identity', ['manager', 'identities', 'group'])).toBe('identities');
+  });
+
   it('rejects names too far away', () => {
     expect(closestMatch('nope', keys)).toBeUndefined();
     expect(closestMatch('md', ['mode'])).toBeUndefined();

@@ -24,14 +24,21 @@ export function editDistance(a: string, b: string): number {
  * Returns the name in `names` closest to `value`, ignoring case, or undefined when none is
  * close. A name is close when the two differ by at most two edits, or one edit for names of
  * three to five characters, or only in case for shorter names. Swapping two adjacent
- * characters counts as one edit, so "epr" finds "erp".
+ * characters counts as one edit, so "epr" finds "erp". A name also counts as close when the
+ * two share all but the last character of the shorter, and at least four characters, so
+ * "identity" finds "identities".
  */
 export function closestMatch(value: string, names: readonly string[]): string | undefined {
   const lower = value.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of names) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance > Math.min(2, Math.floor(name.length / 3))) continue;
+    const candidate = name.toLowerCase();
+    const distance = editDistance(lower, candidate);
+    const shorter = Math.min(lower.length, candidate.length);
+    let shared = 0;
+    while (shared < shorter && lower[shared] === candidate[shared]) shared++;
+    const sameStem = shorter >= 4 && shared >= shorter - 1;
+    if (!sameStem && distance > Math.min(2, Math.floor(name.length / 3))) continue;
     if (!best || distance < best.distance) best = { name, distance };
   }
   return best?.name;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { z } from 'zod';
 import type { PolicyDefinition, PolicyVersion } from '../workflows/policy.js';
-import { describeUnknownKey } from './closest-match.js';
+import { closestMatch, describeUnknownKey } from './closest-match.js';
 import { Policy } from './entities/policy.entity.js';
 import { allowedPolicyKeys, policyDefinitionSchema } from './policy-schema.js';
 
@@ -39,13 +39,22 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const quoted = JSON.stringify(value);
   const options = /Expected (.+)$/.exec(issue.message)?.[1];
   if (issue.message.startsWith('Invalid discriminator value') && options) {
-    const choices = options.replaceAll("'", '').split(' | ').join(', ');
-    return value === undefined
-      ? `missing; use one of ${choices}`
+    const names = options.replaceAll("'", '').split(' | ');
+    const choices = names.join(', ');
+    if (value === undefined) return `missing; use one of ${choices}`;
+    const match = typeof value === 'string' ? closestMatch(value, names) : undefined;
+    return match
+      ? `unknown value ${quoted}; did you mean ${match}?`
       : `unknown value ${quoted}; use one of ${choices}`;
   }
   if (issue.code === 'invalid_type' && value === undefined) {
     return `missing; add this ${issue.expected === 'object' ? 'section' : 'field'}`;
+  }
+  // A pattern rule states what it expects, and the value shows what was written.
+  if (issue.code === 'invalid_format') {
+    return value === undefined || issue.message.includes(', got ')
+      ? issue.message
+      : `${issue.message}, got ${quoted}`;
   }
   return issue.message;
 }

@@ -14,6 +14,21 @@ function problems(raw: unknown): string[] {
   return [];
 }
 
+describe('policy definition values', () => {
+  it('suggests the reviewer kind meant', () => {
+    const raw = { ...minimal, steps: [{ ...step, reviewer: { kind: 'identity' } }] };
+    expect(problems(raw)).toContain(
+      '  - policy.yaml: steps.0.reviewer.kind: unknown value "identity"; did you mean identities?',
+    );
+  });
+
+  it('quotes a name that breaks the pattern', () => {
+    expect(problems({ ...minimal, name: 'SOC2 Review' })).toEqual([
+      '  - policy.yaml: name: expected lowercase letters, digits and dashes, e.g. "quarterly-sox", got "SOC2 Review"',
+    ]);
+  });
+});
+
 describe('policy definition keys', () => {
   it('accepts every documented key', () => {
     const full = {
