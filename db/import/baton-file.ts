@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { describeJsonError } from './json-error.js';
 import { expandHoldings } from './expand.js';
 import {
+  DATE_FORMS,
   identityKeyFor,
   isEmail,
   OWNERSHIP_SLUGS,
@@ -16,6 +17,7 @@ import {
   toApplicationKey,
   UniqueRows,
 } from './normalise.js';
+import { closestMatch } from '../closest-match.js';
 import {
   emptyImport,
   ImportFileError,
@@ -191,7 +193,7 @@ export const batonFileImporter: Importer = {
             file,
             location: path,
             field: 'last_login',
-            reason: `invalid date "${text(user.last_login)}"`,
+            reason: `invalid date "${text(user.last_login)}"; ${DATE_FORMS}`,
           });
       }
       const login = text(profile.login) || name;
@@ -314,6 +316,7 @@ export const batonFileImporter: Importer = {
       warnings,
     );
     const seen = new UniqueRows<string>(file, 'grant', badRows, warnings);
+    let suggestionsLeft = 20;
     list(document, 'grants', file).forEach((grant, index) => {
       const path = `$.grants[${index}]`;
       if (!grant || typeof grant !== 'object')
@@ -321,13 +324,19 @@ export const batonFileImporter: Importer = {
       warnUnknownFields(grant, GRANT_FIELDS, path, file, warnings);
       const entitlement = text(grant.entitlement_id);
       const principal = text(grant.principal);
-      if (!resources.has(entitlement))
+      if (!resources.has(entitlement)) {
+        // Suggestions compare against every entitlement, so only the first few bad rows get one.
+        const match =
+          suggestionsLeft-- > 0 ? closestMatch(entitlement, resources.keys()) : undefined;
         return badRows.push({
           file,
           location: path,
           field: 'entitlement_id',
-          reason: `unknown entitlement "${entitlement}"`,
+          reason: match
+            ? `unknown entitlement "${entitlement}"; did you mean ${match}?`
+            : `unknown entitlement "${entitlement}"; list it under entitlements (as resource_name:entitlement) or fix the id`,
         });
+      }
       if (!principal)
         return badRows.push({
           file,

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { parse, CsvError } from 'csv-parse/sync';
 import { closestMatch } from '../closest-match.js';
 import {
+  DATE_FORMS,
   foldEmail,
   isEmail,
   OWNERSHIP_SLUGS,
@@ -254,10 +255,7 @@ export const csvImporter: Importer = {
       if (cell('last_login')) {
         lastLoginAt = parseDate(cell('last_login'));
         if (!lastLoginAt) {
-          bad(
-            'last_login',
-            `invalid date "${cell('last_login')}"; use ISO 8601 (2025-04-01T09:30:00Z), MM/DD/YYYY or Unix seconds`,
-          );
+          bad('last_login', `invalid date "${cell('last_login')}"; ${DATE_FORMS}`);
         }
       }
       const applicationRisk = risk('application_risk');

@@ -36,6 +36,9 @@ export function identityKeyFor(email: string | undefined, login: string | undefi
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Accepted date forms, appended to every invalid date message. */
+export const DATE_FORMS = 'use ISO 8601 (2025-04-01T09:30:00Z), MM/DD/YYYY or Unix seconds';
+
 /**
  * Parses the date forms found in exports: ISO 8601 (`2025-04-01`, `2025-04-01T10:00:00Z`),
  * US `MM/DD/YYYY` with an optional time (as Baton's file connector templates write them),
@@ -131,6 +134,11 @@ export class UniqueRows<T> {
 
   has(key: string): boolean {
     return this.rows.has(key);
+  }
+
+  /** Returns every key added, in the order first seen. */
+  keys(): string[] {
+    return [...this.rows.keys()];
   }
 
   get(key: string): T | undefined {

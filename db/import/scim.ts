@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { describeJsonError } from './json-error.js';
 import { expandHoldings } from './expand.js';
 import {
+  DATE_FORMS,
   foldEmail,
   identityKeyFor,
   isEmail,
@@ -298,7 +299,7 @@ export const scimImporter: Importer = {
             file,
             location: path,
             field: 'terminationDate',
-            reason: `invalid date "${str(employment.terminationdate)}"`,
+            reason: `invalid date "${str(employment.terminationdate)}"; ${DATE_FORMS}`,
           });
           continue;
         }

@@ -54,6 +54,34 @@ describe('baton-file import', () => {
   });
 });
 
+describe('baton-file bad rows', () => {
+  it('suggests the entitlement and date form meant', async () => {
+    const file = await tempFile(
+      'bad-baton.json',
+      JSON.stringify({
+        users: [
+          { name: 'ann', email: 'ann@bf-bad.example', status: 'active', last_login: '31/12/2025' },
+          { name: 'ben', email: 'ben@bf-bad.example', status: 'active' },
+        ],
+        resources: [{ resource_type: 'role', name: 'admins', display_name: 'Admins' }],
+        entitlements: [{ resource_name: 'admins', entitlement: 'member' }],
+        grants: [{ principal: 'ben', entitlement_id: 'admins:membr' }],
+      }),
+    );
+
+    const error = await importFile(db.orm, file, { application: 'bf-bad', actor: 'test' }).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(error).toBeInstanceOf(BadRowsError);
+    const reasons = (error as BadRowsError).badRows.map((row) => row.reason);
+    expect(reasons).toContain(
+      'invalid date "31/12/2025"; use ISO 8601 (2025-04-01T09:30:00Z), MM/DD/YYYY or Unix seconds',
+    );
+    expect(reasons).toContain('unknown entitlement "admins:membr"; did you mean admins:member?');
+  });
+});
+
 describe('SCIM import', () => {
   it('imports every RFC example that lists resources', async () => {
     const folder = dataFile('scim');
