@@ -64,7 +64,10 @@ function InsightFacts(props: { insights: InsightsSnapshot }) {
     rows.push([`Peers with the same ${kind}`, peerText(kind, insights.peers[kind]!)]);
   }
   if (peerKinds.length === 0) {
-    rows.push(['Peers', 'none known: no department, manager or title to compare with']);
+    rows.push([
+      'Peers',
+      "none to compare with: nobody else shares this person's department, manager or title, or those are unknown",
+    ]);
   }
 
   rows.push(['Risk level', <RiskFlag level={insights.riskLevel} />]);
