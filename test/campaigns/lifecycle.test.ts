@@ -395,7 +395,8 @@ describe('campaign lifecycle', () => {
     });
   });
 
-  it('exports a denied removal as kept access', async () => {
+  /** Launches a one-task campaign whose policy asks for approval and removes its grant. */
+  async function removalWaitingForApproval() {
     const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
     const policy = await publishPolicy(db.orm, {
       steps: [step()],
@@ -416,11 +417,16 @@ describe('campaign lifecycle', () => {
       (state) => state.status === 'pending_approval',
       { what: 'the removal to wait for approval' },
     );
+    return { org, campaignId, taskId: taskId!, revocation };
+  }
+
+  it('exports a denied removal as kept access', async () => {
+    const { org, campaignId, taskId, revocation } = await removalWaitingForApproval();
     await revocation.executeUpdate(denyRevocationUpdate, {
       args: [{ actorId: org.admin, comment: 'needed for the on-call rota' }],
     });
     await eventually(
-      () => revocationStatus(taskId!),
+      () => revocationStatus(taskId),
       (status) => status === 'denied',
       { what: 'the denial to be projected' },
     );
@@ -446,26 +452,7 @@ describe('campaign lifecycle', () => {
   });
 
   it('exports the approver beside who removed by hand', async () => {
-    const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
-    const policy = await publishPolicy(db.orm, {
-      steps: [step()],
-      revocation: {
-        mode: 'approval',
-        approverEmails: [org.emails.admin],
-        then: { mode: 'manual' },
-      },
-    });
-    const campaignId = await previewedCampaign(db.orm, org, { policy: policy.name });
-    await launch(campaignId);
-    await waitUntilLaunched(db.orm, campaignId, 1);
-    const [taskId] = await taskIds(campaignId);
-    await decide(taskId!, org, 'remove', 'not needed');
-    const revocation = temporal.client.workflow.getHandle(`${taskId}/revocation`);
-    await eventually(
-      () => revocation.query(getRevocationQuery),
-      (state) => state.status === 'pending_approval',
-      { what: 'the removal to wait for approval' },
-    );
+    const { org, campaignId, taskId, revocation } = await removalWaitingForApproval();
     await revocation.executeUpdate(approveRevocationUpdate, {
       args: [{ actorId: org.admin, comment: 'agreed' }],
     });
@@ -478,7 +465,7 @@ describe('campaign lifecycle', () => {
       args: [{ actorId: org.owner, comment: 'removed, ticket OPS-2' }],
     });
     await eventually(
-      () => revocationStatus(taskId!),
+      () => revocationStatus(taskId),
       (status) => status === 'revoked',
       { what: 'the manual removal to be projected' },
     );
