@@ -2,10 +2,10 @@
 // cli/commands/<command>.ts and exports `description` and `run(args)`.
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InvalidQueryError } from '../runtime/batch-actions.js';
 import { ConfigError } from '../runtime/env.js';
 import { adoptRunningInstance } from '../runtime/instance-file.js';
 import { PortInUseError } from '../runtime/ports.js';
+import { InvalidQueryError } from '../runtime/query-error.js';
 import { PolicyError } from '../db/policy-repository.js';
 import { NotAllowedError, UnavailableError, UsageError, type Command } from './command.js';
 

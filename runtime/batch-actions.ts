@@ -9,6 +9,7 @@ import {
   type TaskAction,
 } from '../workflows/messages.js';
 import { searchAttributes as sa } from '../workflows/search-attributes.js';
+import { InvalidQueryError } from './query-error.js';
 import { describeFailure, recordAudit, sendTaskAction, type AuditActor } from './task-client.js';
 
 /** Tasks a batch would act on, found in visibility and cross-checked with the projection. */
@@ -29,11 +30,6 @@ function quote(value: string): string {
 export function openTasksQuery(extra?: string): string {
   const base = `WorkflowType = "reviewTaskWorkflow" AND ExecutionStatus = "Running" AND ${sa.status.name} = "open"`;
   return extra ? `${base} AND (${extra})` : base;
-}
-
-/** Error for a visibility query that Temporal rejects, with Temporal's reason in the message. */
-export class InvalidQueryError extends Error {
-  override name = 'InvalidQueryError';
 }
 
 export async function listWorkflowIds(client: Client, query: string): Promise<string[]> {
