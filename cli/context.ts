@@ -33,16 +33,17 @@ export async function withDatabase<T>(fn: (orm: MikroORM) => Promise<T>): Promis
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
     const secrets = await loadLocalSecrets(config.dataDir);
-    const embeddedUrl = `postgresql://recert:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${config.embeddedPort}/recert`;
-    // A server another command started may run on another port; its owner file names it.
+    const urlAt = (port: number) =>
+      `postgresql://recert:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${port}/recert`;
+    // A server another command started may run on another port, which its owner file names.
     const running = await runningOwner(join(config.dataDir, 'postgres'));
-    const runningUrl =
-      running && embeddedUrl.replace(`:${config.embeddedPort}/`, `:${running.port}/`);
-    if (await accepts(embeddedUrl)) {
-      url = embeddedUrl;
-    } else if (runningUrl && (await accepts(runningUrl))) {
-      url = runningUrl;
-    } else {
+    for (const port of [config.embeddedPort, ...(running ? [running.port] : [])]) {
+      if (await accepts(urlAt(port))) {
+        url = urlAt(port);
+        break;
+      }
+    }
+    if (!url) {
       const postgres = await startEmbeddedPostgres({
         dataDir: join(config.dataDir, 'postgres'),
         port: config.embeddedPort,

@@ -20,8 +20,10 @@ const DURATION_UNITS: [RegExp, string][] = [
  */
 function describeInvalidDuration(value: unknown): string {
   const expected = 'expected a duration such as 30s, 15m, 4h, 7d or 2w';
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '';
-  const got = `${expected}, got ${typeof value === 'string' ? `"${value}"` : JSON.stringify(value)}`;
+  let text = '';
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number') text = String(value);
+  const got = `${expected}, got ${JSON.stringify(value)}`;
   const parts = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   if (!parts) return got;
   const [, amount, word] = parts;
