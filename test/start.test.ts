@@ -63,7 +63,7 @@ describe('npm start', () => {
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_DEV_UI_PORT: String(await findPortOutsideEphemeralRange()),
       TEMPORAL_TASK_QUEUE: 'recert-start-test',
-      // Matches no identity, so the banner says it has no rights yet.
+      // Matches no identity, so the banner lists it as having no rights yet.
       RECERT_SUPER_ADMINS: 'not-imported@example.com',
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',

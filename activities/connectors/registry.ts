@@ -35,7 +35,7 @@ const fileSchema = z.strictObject({
     .default({}),
 });
 
-/** Describes one schema problem; an unknown key gets the closest allowed key. */
+/** Describes one schema problem, naming the closest allowed key for an unknown key. */
 function describeIssue(issue: z.core.$ZodIssue, document: unknown): string[] {
   if (issue.code !== 'unrecognized_keys') return [`${issue.path.join('.')}: ${issue.message}`];
   let allowed: string[] = Object.keys(fileSchema.shape);

@@ -3,7 +3,7 @@ import type pg from 'pg';
 /** An import that wrote identities (a SCIM directory, or the users of a c1z or baton-file). */
 export interface EvidenceIdentityImport {
   importRunId: number;
-  /** The application the file was imported as; null when the run has no application. */
+  /** The application the file was imported as, or null when the run has no application. */
   applicationKey: string | null;
   sourceFile: string;
   sha256: string;

@@ -395,7 +395,7 @@ describe('campaign lifecycle', () => {
     });
   });
 
-  /** Launches a one-task campaign whose policy asks for approval and removes its grant. */
+  /** Launches a one-task campaign whose policy requires approval, and removes its grant. */
   async function removalWaitingForApproval() {
     const org = await seedCampaignOrg(db.orm, { people: 1, resources: 1 });
     const policy = await publishPolicy(db.orm, {
