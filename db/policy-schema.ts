@@ -143,6 +143,7 @@ function selectVariant(schema: z.ZodType, value: unknown): z.ZodType {
   return (variant as z.ZodType | undefined) ?? schema;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Returns whether `value` is a non-null object, arrays included, whose keys can be read. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object';
 }

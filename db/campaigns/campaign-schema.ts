@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { NoResponseRule } from '../../workflows/campaign-messages.js';
 import { describeUnknownKey } from '../closest-match.js';
+import { isRecord } from '../policy-schema.js';
 
 export type { NoResponseRule };
 
@@ -276,8 +277,4 @@ export function readCampaignReferences(raw: unknown): CampaignReferences {
     dueAt: parse(instant, record.dueAt),
     applications: list(scope.applications).map((value) => parse(name('application key'), value)),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
